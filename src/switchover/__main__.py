@@ -1,0 +1,3 @@
+from switchover.cli.app import main
+
+main()

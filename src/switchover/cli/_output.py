@@ -1,0 +1,28 @@
+"""Shared rendering helpers for CLI modules: consoles, JSON output, error printing."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from rich.console import Console
+
+from switchover.errors import SwitchoverError, redact
+
+__all__ = ["console", "err_console", "print_error", "print_json"]
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+def print_json(data: Any) -> None:
+    """Write ``data`` as indented JSON to stdout (no colour, no wrapping)."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def print_error(exc: SwitchoverError) -> None:
+    err_console.print(f"[bold red]error:[/] {redact(exc.message)}", markup=True, soft_wrap=True)
+    if exc.hint:
+        err_console.print(f"[yellow]hint:[/] {redact(exc.hint)}", markup=True, soft_wrap=True)
