@@ -5,8 +5,9 @@
 
 from __future__ import annotations
 
-import click
 import typer.main
+from typer._click.core import Command, Context  # typer vendors its own click
+from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from switchover.cli.app import app
 
@@ -28,16 +29,16 @@ it, `hint: <what to do>`; user errors never print a traceback.
 """
 
 
-def _usage(cmd: click.Command, path: list[str]) -> str:
-    ctx = click.Context(cmd, info_name=" ".join(path))
+def _usage(cmd: Command, path: list[str]) -> str:
+    ctx = Context(cmd, info_name=" ".join(path))
     pieces = cmd.collect_usage_pieces(ctx)
     return " ".join([*path, *pieces])
 
 
-def _params(cmd: click.Command) -> list[str]:
+def _params(cmd: Command) -> list[str]:
     rows: list[str] = []
     for p in cmd.params:
-        if isinstance(p, click.Option):
+        if isinstance(p, TyperOption):
             if p.hidden:
                 continue
             names = ", ".join(f"`{o}`" for o in [*p.opts, *p.secondary_opts])
@@ -46,14 +47,14 @@ def _params(cmd: click.Command) -> list[str]:
             if p.default not in (None, False, (), []) and not p.is_flag:
                 default = f" (default: `{p.default}`)"
             rows.append(f"| {names} | {help_text}{default} |")
-        elif isinstance(p, click.Argument):
+        elif isinstance(p, TyperArgument):
             rows.append(
-                f"| `{p.human_readable_name}` | argument{'' if p.required else ', optional'} |"
+                f"| `{(p.name or '').upper()}` | argument{'' if p.required else ', optional'} |"
             )
     return rows
 
 
-def _walk(cmd: click.Command, path: list[str], out: list[str]) -> None:
+def _walk(cmd: Command, path: list[str], out: list[str]) -> None:
     level = "#" * min(2 + len(path) - 1, 4)
     out.append(f"{level} `{' '.join(path)}`\n")
     doc = (cmd.help or "").strip()
@@ -65,7 +66,7 @@ def _walk(cmd: click.Command, path: list[str], out: list[str]) -> None:
         out.append("| option | description |\n|---|---|")
         out.extend(rows)
         out.append("")
-    if isinstance(cmd, click.Group):
+    if isinstance(cmd, TyperGroup):
         for name in sorted(cmd.commands):
             sub = cmd.commands[name]
             if not sub.hidden:
