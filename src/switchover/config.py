@@ -1,0 +1,313 @@
+"""``switchover.toml``: the one configuration file every command reads.
+
+The schema is pydantic (``Config``); ``switchover config schema`` exports it as JSON Schema for
+editors. Validation errors name the key path *and the line* in the file, because a pydantic
+location alone (``migrations.0.eval.margins``) is hard to find in a long file.
+
+Sections (all optional but ``migrations`` for most commands)::
+
+    [project]            name, store URL, reports directory
+    [upstreams.NAME]     how to reach a provider (registry name, base URL, key env var, limits)
+    [[migrations]]       from, to, deadline, owner, aliases, eval, rollout, adaptation policy
+    [catalog]            [[catalog.models]] entries that add to or override the shipped catalog
+    [scan]               include/exclude globs, Azure deployment -> model mapping
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from switchover.errors import ConfigError, UsageError
+from switchover.modelref import ModelRef, parse_model_ref
+
+__all__ = [
+    "DEFAULT_CONFIG_NAME",
+    "Config",
+    "EvalSettings",
+    "Migration",
+    "ProjectSettings",
+    "ScanSettings",
+    "UpstreamSettings",
+    "find_config",
+    "load_config",
+    "parse_duration",
+]
+
+DEFAULT_CONFIG_NAME = "switchover.toml"
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
+_UNIT_S = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: str | float | int) -> float:
+    """``"90s"``, ``"15m"``, ``"24h"``, ``"7d"``, ``"2w"`` or a number of seconds -> seconds."""
+    if isinstance(text, (int, float)):
+        if text < 0:
+            raise ValueError("a duration cannot be negative")
+        return float(text)
+    m = _DURATION.match(text)
+    if not m:
+        raise ValueError(f"bad duration {text!r}: write e.g. 30s, 15m, 24h or 7d")
+    return float(m.group(1)) * _UNIT_S[m.group(2)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class ProjectSettings(_Section):
+    name: str = "switchover"
+    store: str = "sqlite:///.switchover/state.db"
+    reports_dir: str = "switchover-reports"
+
+
+class UpstreamSettings(_Section):
+    """One upstream: a registered provider plus how to reach it. Keys come from the
+    environment variable named in ``api_key_env``, never from this file."""
+
+    provider: str
+    base_url: str | None = None
+    api_key_env: str | None = None
+    timeout_s: float = Field(default=60.0, gt=0)
+    max_retries: int = Field(default=3, ge=0, le=10)
+    max_concurrency: int = Field(default=16, ge=1, le=1024)
+    requests_per_minute: int | None = Field(default=None, ge=1)
+    tokens_per_minute: int | None = Field(default=None, ge=1)
+    options: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("options")
+    @classmethod
+    def _no_keys_in_file(cls, v: dict[str, Any]) -> dict[str, Any]:
+        for k in v:
+            if "key" in k.lower() and "env" not in k.lower():
+                raise ValueError(
+                    f"{k!r}: API keys do not belong in switchover.toml; "
+                    "name the environment variable in api_key_env instead"
+                )
+        return v
+
+
+class EvalSettings(_Section):
+    datasets: list[str] = Field(default_factory=list)
+    checks: list[str] = Field(
+        default_factory=lambda: [
+            "json_valid",
+            "tool_calls",
+            "refusal",
+            "truncation",
+            "length_ratio",
+        ]
+    )
+    margins: dict[str, float] = Field(default_factory=dict)
+    repeats: int = Field(default=1, ge=1, le=100)
+    sample: int | None = Field(default=None, ge=1)
+    stratify_by: Literal["tag", "call_site"] | None = None
+    seed: int = 0
+    judge: str | None = None
+    rubric: str | None = None
+    max_cost_usd: float | None = Field(default=None, ge=0)
+    alpha: float = Field(default=0.05, gt=0, lt=0.5)
+    assertions: list[dict[str, Any]] = Field(default_factory=list)
+    candidates: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class Migration(_Section):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+    from_: str = Field(alias="from")
+    to: str
+    platform: str | None = None
+    deadline: date | None = None
+    owner: str | None = None
+    aliases: list[str] = Field(default_factory=list)
+    baseline_upstream: str | None = None
+    candidate_upstream: str | None = None
+    adaptation: Literal["strict", "lenient"] = "lenient"
+    system_prompt: str | None = None
+    eval: EvalSettings = Field(default_factory=EvalSettings)
+    # Validated by switchover.rollout's plan model where it is used (gateway, rollout CLI).
+    rollout: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def from_ref(self) -> ModelRef:
+        return parse_model_ref(self.from_)
+
+    @property
+    def to_ref(self) -> ModelRef:
+        return parse_model_ref(self.to)
+
+    @field_validator("from_", "to")
+    @classmethod
+    def _model_ref(cls, v: str) -> str:
+        try:
+            parse_model_ref(v)
+        except UsageError as exc:
+            raise ValueError(f"{exc.message} (write provider:model, e.g. openai:gpt-4o)") from None
+        return v
+
+
+class ScanSettings(_Section):
+    include: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+    azure_deployments: dict[str, str] = Field(default_factory=dict)
+    respect_gitignore: bool = True
+
+
+class CatalogSettings(_Section):
+    models: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class Config(_Section):
+    project: ProjectSettings = Field(default_factory=ProjectSettings)
+    upstreams: dict[str, UpstreamSettings] = Field(default_factory=dict)
+    migrations: list[Migration] = Field(default_factory=list)
+    catalog: CatalogSettings = Field(default_factory=CatalogSettings)
+    scan: ScanSettings = Field(default_factory=ScanSettings)
+    #: where the file was read from (not part of the file)
+    path: Path | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Config:
+        names = [m.name for m in self.migrations]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"migration names must be unique: {', '.join(dupes)}")
+        for i, m in enumerate(self.migrations):
+            for key in ("baseline_upstream", "candidate_upstream"):
+                up = getattr(m, key)
+                if up is not None and up not in self.upstreams:
+                    known = ", ".join(sorted(self.upstreams)) or "none defined"
+                    raise ValueError(
+                        f"migrations[{i}].{key}: no upstream named {up!r} (known: {known})"
+                    )
+        return self
+
+    def migration(self, name: str | None) -> Migration:
+        """The named migration, or the only one when ``name`` is None."""
+        if name is None:
+            if len(self.migrations) == 1:
+                return self.migrations[0]
+            where = str(self.path) if self.path else DEFAULT_CONFIG_NAME
+            if not self.migrations:
+                raise ConfigError(
+                    "no migrations defined", path=where, hint="Run `switchover init` to write one."
+                )
+            raise ConfigError(
+                "several migrations defined; choose one",
+                path=where,
+                hint="Pass --migration NAME: " + ", ".join(m.name for m in self.migrations),
+            )
+        for m in self.migrations:
+            if m.name == name:
+                return m
+        raise ConfigError(
+            f"no migration named {name!r}",
+            path=str(self.path) if self.path else None,
+            hint="Known: " + (", ".join(m.name for m in self.migrations) or "none"),
+        )
+
+    @classmethod
+    def json_schema(cls) -> dict[str, Any]:
+        return cls.model_json_schema(by_alias=True)
+
+
+def find_config(start: Path | None = None) -> Path | None:
+    """The nearest ``switchover.toml`` in ``start`` or its parents."""
+    here = (start or Path.cwd()).resolve()
+    for d in [here, *here.parents]:
+        candidate = d / DEFAULT_CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _line_of(text: str, loc: tuple[str | int, ...]) -> int | None:
+    """Best-effort line number of a pydantic error location in TOML ``text``.
+
+    Tracks table headers (``[a.b]`` and ``[[a]]`` with their index) and returns the line of
+    the deepest key on the location's path that is present in the file.
+    """
+    path = [str(p) for p in loc if not (isinstance(p, str) and p.startswith("function-"))]
+    counters: dict[str, int] = {}
+    table: list[str] = []
+    best: tuple[int, int] | None = None  # (matched depth, line)
+    header = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+    keyre = re.compile(r"^\s*([A-Za-z0-9_\-\"'.]+)\s*=")
+    for no, line in enumerate(text.splitlines(), start=1):
+        h = header.match(line)
+        if h:
+            parts = [p.strip().strip("\"'") for p in h.group(2).split(".")]
+            resolved: list[str] = []
+            for j, part in enumerate(parts):
+                resolved.append(part)
+                if h.group(1) == "[[" and j == len(parts) - 1:
+                    prefix = ".".join(resolved)
+                    counters[prefix] = counters.get(prefix, -1) + 1
+                    resolved.append(str(counters[prefix]))
+                elif ".".join(resolved) in counters and j < len(parts) - 1:
+                    resolved.append(str(counters[".".join(resolved)]))
+            table = resolved
+            cand = table
+        else:
+            k = keyre.match(line)
+            if not k:
+                continue
+            cand = table + [p.strip("\"'") for p in k.group(1).split(".")]
+        depth = 0
+        for a, b in zip(cand, path, strict=False):
+            if a != b:
+                break
+            depth += 1
+        if depth == len(cand) and depth > 0 and (best is None or depth > best[0]):
+            best = (depth, no)
+    return best[1] if best else None
+
+
+def load_config(path: Path | str | None = None, *, required: bool = True) -> Config:
+    """Read and validate ``switchover.toml``. Without ``path``, look upwards from the cwd.
+
+    Returns an empty default ``Config`` when no file exists and ``required`` is false.
+    """
+    p = Path(path) if path is not None else find_config()
+    if p is None or not p.exists():
+        if required:
+            raise ConfigError(
+                f"{DEFAULT_CONFIG_NAME} not found" if p is None else "file not found",
+                path=str(p) if p else None,
+                hint="Run `switchover init` to create one, or pass --config PATH.",
+            )
+        return Config()
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"not UTF-8 text ({exc.reason})", path=str(p)) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise ConfigError(
+            f"invalid TOML: {exc}",
+            path=str(p),
+            line=int(m.group(1)) if m else None,
+            hint="Check quoting, brackets and that each key appears once per table.",
+        ) from None
+    try:
+        cfg = Config.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        field = ".".join(str(x) for x in loc) or "(top level)"
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (check the spelling; see `switchover config schema`)"
+        more = len(exc.errors()) - 1
+        if more:
+            msg += f" (and {more} more error{'s' if more > 1 else ''})"
+        raise ConfigError(msg, path=str(p), line=_line_of(text, loc), field=field) from None
+    cfg.path = p
+    return cfg

@@ -1,0 +1,175 @@
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from switchover.config import Config, find_config, load_config, parse_duration
+from switchover.errors import ConfigError
+
+GOOD = """\
+[project]
+name = "support"
+
+[upstreams.openai]
+provider = "openai"
+api_key_env = "OPENAI_API_KEY"
+
+[upstreams.sim]
+provider = "sim"
+
+[[migrations]]
+name = "support-bot"
+from = "openai:gpt-4o-2024-08-06"
+to = "openai:gpt-6-luna"
+deadline = 2027-01-14
+aliases = ["support-bot"]
+baseline_upstream = "sim"
+candidate_upstream = "sim"
+
+[migrations.eval]
+datasets = ["traffic.jsonl"]
+margins = { pass_rate = 0.02 }
+
+[[migrations]]
+name = "summariser"
+from = "anthropic:claude-sonnet-4-5-20250929"
+to = "anthropic:claude-sonnet-5"
+
+[scan]
+azure_deployments = { "prod-chat" = "gpt-4o 2024-11-20" }
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "switchover.toml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_loads_a_full_plan(tmp_path: Path) -> None:
+    cfg = load_config(write(tmp_path, GOOD))
+    m = cfg.migration("support-bot")
+    assert m.from_ref.model == "gpt-4o-2024-08-06"
+    assert m.to_ref.provider == "openai"
+    assert m.deadline == date(2027, 1, 14)
+    assert m.eval.margins == {"pass_rate": 0.02}
+    assert cfg.upstreams["openai"].api_key_env == "OPENAI_API_KEY"
+    assert cfg.scan.azure_deployments["prod-chat"] == "gpt-4o 2024-11-20"
+    assert cfg.path is not None
+
+
+def test_migration_selection_errors(tmp_path: Path) -> None:
+    cfg = load_config(write(tmp_path, GOOD))
+    with pytest.raises(ConfigError, match="several migrations") as info:
+        cfg.migration(None)
+    assert info.value.hint is not None
+    assert "support-bot" in info.value.hint
+    with pytest.raises(ConfigError, match="no migration named 'x'"):
+        cfg.migration("x")
+    with pytest.raises(ConfigError, match="no migrations defined"):
+        Config().migration(None)
+
+
+def test_unknown_key_names_field_and_line(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        "margins = { pass_rate = 0.02 }", "margins = { pass_rate = 0.02 }\nrepeets = 3"
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text))
+    err = info.value
+    assert err.field == "migrations.0.eval.repeets"
+    assert err.line == 23
+    assert "unknown key" in str(err)
+
+
+def test_bad_value_in_second_array_table(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        'to = "anthropic:claude-sonnet-5"',
+        'to = "anthropic:claude-sonnet-5"\nadaptation = "sloppy"',
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text))
+    assert info.value.field == "migrations.1.adaptation"
+    assert info.value.line == 28
+
+
+def test_invalid_toml_reports_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="invalid TOML") as info:
+        load_config(write(tmp_path, "[project]\nname = \n"))
+    assert info.value.line == 2
+
+
+def test_unknown_upstream_and_duplicate_names(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no upstream named 'nope'"):
+        load_config(
+            write(tmp_path, GOOD.replace('baseline_upstream = "sim"', 'baseline_upstream = "nope"'))
+        )
+    dup = GOOD.replace('name = "summariser"', 'name = "support-bot"')
+    with pytest.raises(ConfigError, match="unique"):
+        load_config(write(tmp_path, dup))
+
+
+def test_keys_are_refused_in_the_file(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        '[upstreams.sim]\nprovider = "sim"',
+        '[upstreams.sim]\nprovider = "sim"\noptions = { api_key = "sk-x" }',
+    )
+    with pytest.raises(ConfigError, match="api_key_env"):
+        load_config(write(tmp_path, text))
+
+
+def test_bad_model_ref(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="provider:model"):
+        load_config(write(tmp_path, GOOD.replace('to = "openai:gpt-6-luna"', 'to = "openai:"')))
+
+
+def test_missing_file_and_optional(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert find_config() is None
+    with pytest.raises(ConfigError, match="not found") as info:
+        load_config()
+    assert info.value.hint is not None
+    assert "switchover init" in info.value.hint
+    assert load_config(required=False).migrations == []
+    with pytest.raises(ConfigError, match="file not found"):
+        load_config(tmp_path / "nope.toml")
+    (tmp_path / "bad.toml").write_bytes(b"\xff\xfe")
+    with pytest.raises(ConfigError, match="UTF-8"):
+        load_config(tmp_path / "bad.toml")
+
+
+def test_find_config_walks_up(tmp_path: Path) -> None:
+    write(tmp_path, GOOD)
+    sub = tmp_path / "a" / "b"
+    sub.mkdir(parents=True)
+    assert find_config(sub) == (tmp_path / "switchover.toml").resolve()
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("90s", 90),
+        ("15m", 900),
+        ("24h", 86400),
+        ("7d", 604800),
+        ("2w", 1209600),
+        ("250ms", 0.25),
+        (12, 12.0),
+    ],
+)
+def test_parse_duration(text: str | int, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("bad", ["", "10", "3 years", "-5s", -1])
+def test_parse_duration_rejects(bad: str | int) -> None:
+    with pytest.raises(ValueError, match="duration"):
+        parse_duration(bad)
+
+
+def test_json_schema_exports_aliases() -> None:
+    schema = Config.json_schema()
+    mig = schema["$defs"]["Migration"]
+    assert "from" in mig["properties"]
