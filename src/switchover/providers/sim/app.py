@@ -1,0 +1,233 @@
+"""The simulator over HTTP: an ASGI app speaking the OpenAI and Anthropic wire formats.
+
+Routes: POST /v1/chat/completions, POST /v1/responses, POST /v1/messages (streaming when the
+body says ``"stream": true``), GET /v1/models, GET /healthz. Errors use each API's own error
+body. Every response carries ``x-switchover-simulator: true``. Any API key is accepted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from switchover.chat import ChatRequest, ChatResponse
+from switchover.errors import (
+    InputError,
+    ModelNotFoundError,
+    ProviderBadRequestError,
+    ProviderError,
+    RateLimitError,
+)
+from switchover.providers.sim._codecs import Codec, codec_for
+from switchover.providers.sim.engine import SimEngine
+from switchover.providers.sim.faults import SimConnectionReset, SimTimeout
+from switchover.providers.sim.stream import response_events
+
+__all__ = ["SIM_HEADER", "create_sim_app"]
+
+SIM_HEADER = "x-switchover-simulator"
+_DELTA_TYPES = frozenset({"text", "reasoning", "refusal", "tool_call_delta"})
+
+# (api family, status) -> (error type, code); None entries fall back to the codec's default.
+_OPENAI_ERRORS: dict[int, tuple[str, str | None]] = {
+    400: ("invalid_request_error", None),
+    404: ("invalid_request_error", "model_not_found"),
+    429: ("requests", "rate_limit_exceeded"),
+    500: ("server_error", None),
+    503: ("server_error", None),
+    504: ("timeout", None),
+}
+_ANTHROPIC_ERRORS: dict[int, tuple[str, str | None]] = {
+    400: ("invalid_request_error", None),
+    404: ("not_found_error", None),
+    429: ("rate_limit_error", None),
+    500: ("api_error", None),
+    529: ("overloaded_error", None),
+    504: ("timeout_error", None),
+}
+
+
+def _headers(request_id: str | None = None) -> dict[str, str]:
+    h = {SIM_HEADER: "true"}
+    if request_id:
+        h["x-request-id"] = request_id
+        h["request-id"] = request_id
+    return h
+
+
+def _error(
+    codec: Codec,
+    status: int,
+    message: str,
+    *,
+    type_: str | None = None,
+    param: str | None = None,
+    code: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    anthropic = codec.api == "anthropic.messages"
+    if anthropic and status == 503:
+        status = 529
+    table = _ANTHROPIC_ERRORS if anthropic else _OPENAI_ERRORS
+    default_type, default_code = table.get(status, (None, None))
+    body = codec.error_body(
+        status, message, type=type_ or default_type, param=param, code=code or default_code
+    )
+    return JSONResponse(body, status_code=status, headers={**_headers(), **(headers or {})})
+
+
+def _provider_error(codec: Codec, exc: ProviderError, model: str) -> JSONResponse:
+    if isinstance(exc, ModelNotFoundError):
+        if codec.api == "anthropic.messages":
+            return _error(codec, 404, f"model: {model}")
+        return _error(codec, 404, exc.message)
+    if isinstance(exc, ProviderBadRequestError):
+        extra = exc.body if isinstance(exc.body, dict) else {}
+        return _error(
+            codec,
+            exc.status or 400,
+            exc.provider_message or exc.message,
+            type_=extra.get("type"),
+            param=exc.param,
+            code=exc.code,
+        )
+    if isinstance(exc, RateLimitError):
+        ra = exc.retry_after or 0.0
+        headers = {"retry-after": str(max(1, math.ceil(ra))), "retry-after-ms": str(int(ra * 1000))}
+        return _error(codec, 429, exc.message, headers=headers)
+    return _error(codec, exc.status or 500, exc.message)
+
+
+async def _sleep(seconds: float) -> None:
+    if seconds > 0:
+        await asyncio.sleep(seconds)
+
+
+class _ResetResponse(Response):
+    """Starts a response, then drops the connection (the server logs and closes it)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"512")],
+            }
+        )
+        await send({"type": "http.response.body", "body": b'{"id": "', "more_body": True})
+        raise SimConnectionReset("Connection reset by peer (simulated).", provider="sim")
+
+
+def _endpoint(engine: SimEngine, api: str) -> Callable[[Request], Awaitable[Response]]:
+    async def handle(request: Request) -> Response:
+        codec = codec_for(api)
+        try:
+            body: Any = json.loads(await request.body())
+        except ValueError as exc:
+            return _error(codec, 400, f"We could not parse the JSON body of your request. ({exc})")
+        if not isinstance(body, dict):
+            return _error(codec, 400, "The request body must be a JSON object.")
+        try:
+            req = codec.decode_request(body)
+        except InputError as exc:
+            return _error(codec, 400, exc.message, param=exc.field)
+        try:
+            resp = engine.respond(req, api=api, wire_body=body)
+        except SimTimeout as exc:
+            await _sleep(exc.hang_s)
+            return _error(codec, 504, "Request timed out (simulated).")
+        except SimConnectionReset:
+            return _ResetResponse()
+        except ProviderError as exc:
+            return _provider_error(codec, exc, req.model)
+        scale = engine.scale_for(engine.profile_for(req.model))
+        headers = _headers(resp.provider_request_id)
+        headers["x-switchover-sim-latency-ms"] = f"{(resp.latency_s or 0) * 1000:.1f}"
+        if req.stream:
+            return StreamingResponse(
+                _stream(engine, codec, req, resp, scale),
+                media_type="text/event-stream",
+                headers={**headers, "cache-control": "no-cache"},
+            )
+        await _sleep((resp.latency_s or 0.0) * scale)
+        return JSONResponse(codec.encode_response(resp, model=req.model), headers=headers)
+
+    return handle
+
+
+async def _stream(
+    engine: SimEngine, codec: Codec, req: ChatRequest, resp: ChatResponse, scale: float
+) -> AsyncIterator[bytes]:
+    profile = engine.profile_for(req.model)
+    encoder = codec.stream_encoder(req.model)
+    await _sleep((resp.ttft_s or 0.0) * scale)
+    inter = profile.latency.inter_token_ms / 1000.0 * scale
+    for ev in response_events(resp):
+        for frame in encoder.encode(ev):
+            yield frame
+        if ev.type in _DELTA_TYPES:
+            await _sleep(inter)
+    for frame in encoder.close():
+        yield frame
+
+
+def _models_endpoint(engine: SimEngine) -> Callable[[Request], Awaitable[Response]]:
+    async def models(request: Request) -> Response:
+        ids = engine.model_ids()
+        if "anthropic-version" in request.headers:
+            data: list[dict[str, Any]] = [
+                {
+                    "type": "model",
+                    "id": i,
+                    "display_name": f"{i} (simulated)",
+                    "created_at": "2026-01-01T00:00:00Z",
+                }
+                for i in ids
+            ]
+            body: dict[str, Any] = {
+                "data": data,
+                "has_more": False,
+                "first_id": ids[0] if ids else None,
+                "last_id": ids[-1] if ids else None,
+            }
+        else:
+            body = {
+                "object": "list",
+                "data": [
+                    {
+                        "id": i,
+                        "object": "model",
+                        "created": 1767225600,
+                        "owned_by": "switchover-sim",
+                    }
+                    for i in ids
+                ],
+            }
+        return JSONResponse(body, headers=_headers())
+
+    return models
+
+
+async def _health(request: Request) -> Response:
+    return JSONResponse({"status": "ok", "simulator": True}, headers=_headers())
+
+
+def create_sim_app(engine: SimEngine) -> Starlette:
+    """The ASGI app for ``engine`` (see the module docstring for routes)."""
+    routes = [
+        Route("/v1/chat/completions", _endpoint(engine, "openai.chat"), methods=["POST"]),
+        Route("/v1/responses", _endpoint(engine, "openai.responses"), methods=["POST"]),
+        Route("/v1/messages", _endpoint(engine, "anthropic.messages"), methods=["POST"]),
+        Route("/v1/models", _models_endpoint(engine), methods=["GET"]),
+        Route("/healthz", _health, methods=["GET"]),
+    ]
+    return Starlette(routes=routes)

@@ -1,0 +1,101 @@
+"""Running the simulator app with uvicorn: in a background thread (tests, demo) or blocking
+(``switchover sim serve``)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import uvicorn
+
+from switchover.errors import ProviderError
+from switchover.providers.sim.app import create_sim_app
+from switchover.providers.sim.engine import SimEngine
+from switchover.providers.sim.faults import SimConnectionReset
+
+__all__ = ["quiet_injected_resets", "run_sim_server", "serve_forever"]
+
+
+class _DropInjectedResets(logging.Filter):
+    """Injected connection resets are intentional: keep their tracebacks out of the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, SimConnectionReset)
+
+
+_FILTER = _DropInjectedResets()
+
+
+def quiet_injected_resets() -> None:
+    logger = logging.getLogger("uvicorn.error")
+    if _FILTER not in logger.filters:
+        logger.addFilter(_FILTER)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ProviderError(
+            f"cannot listen on {host}:{port}: {exc.strerror}",
+            provider="sim",
+            hint="Pick another --port (0 picks a free one).",
+        ) from None
+    return sock
+
+
+def _config(engine: SimEngine, log_level: str) -> uvicorn.Config:
+    return uvicorn.Config(
+        create_sim_app(engine),
+        log_level=log_level,
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=2,
+    )
+
+
+@contextlib.contextmanager
+def run_sim_server(
+    engine: SimEngine, host: str = "127.0.0.1", port: int = 0, *, startup_timeout_s: float = 10.0
+) -> Iterator[str]:
+    """Serve ``engine`` on ``host:port`` (0 = a free port) in a background thread and
+    yield the base URL (``http://127.0.0.1:PORT``); stops the server on exit."""
+    quiet_injected_resets()
+    sock = _bind(host, port)
+    server = uvicorn.Server(_config(engine, "warning"))
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="switchover-sim", daemon=True
+    )
+    thread.start()
+    try:
+        deadline = time.monotonic() + startup_timeout_s
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise ProviderError("the simulator server did not start", provider="sim")
+            time.sleep(0.005)
+        bound = sock.getsockname()
+        shown = f"[{bound[0]}]" if sock.family == socket.AF_INET6 else bound[0]
+        yield f"http://{shown}:{bound[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+def serve_forever(engine: SimEngine, host: str, port: int) -> None:
+    """Blocking server for the CLI (Ctrl-C stops it)."""
+    quiet_injected_resets()
+    sock = _bind(host, port)
+    try:
+        uvicorn.Server(_config(engine, "info")).run(sockets=[sock])
+    finally:
+        sock.close()
