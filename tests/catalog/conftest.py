@@ -11,7 +11,7 @@ from switchover.catalog import clear_cache
 
 
 @pytest.fixture(autouse=True)
-def _isolated_catalog_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def catalog_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     home = tmp_path / "switchover-home"
     monkeypatch.setenv("SWITCHOVER_HOME", str(home))
     clear_cache()

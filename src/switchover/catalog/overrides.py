@@ -91,6 +91,7 @@ def apply_overrides(
     """``entries`` with each override merged in (or appended). Errors name file + key."""
     out = list(entries)
     position = {(e.platform, e.id.lower()): i for i, e in enumerate(out)}
+    by_alias = {(e.platform, a.lower()): (e.platform, e.id.lower()) for e in out for a in e.aliases}
     for index, raw in enumerate(overrides):
         prefix = f"catalog.models[{index}]."
         line = lines[index] if lines and index < len(lines) else None
@@ -110,6 +111,10 @@ def apply_overrides(
         provider = str(data.get("provider") or guess_provider(data["id"]) or "")
         platform = str(data.get("platform") or NATIVE_PLATFORM.get(provider, ""))
         row_key = (platform, str(data["id"]).strip().lower())
+        if row_key not in position and row_key in by_alias:
+            # ``id = "gpt-4o"`` overrides the snapshot the alias points at; the ID stays.
+            row_key = by_alias[row_key]
+            data.pop("id")
         if row_key in position:
             base = out[position[row_key]].model_dump()
             base.update(data)
