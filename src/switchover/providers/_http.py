@@ -29,6 +29,7 @@ import httpx
 from switchover.chat import ChatRequest, ChatResponse, StreamAccumulator, StreamEvent
 from switchover.errors import (
     AuthError,
+    InputError,
     ModelNotFoundError,
     ModelRetiredError,
     ProviderBadRequestError,
@@ -227,10 +228,12 @@ class HTTPProvider(Provider):
         clock: Callable[[], float] = time.perf_counter,
         now: Callable[[], float] = time.time,
         name: str | None = None,
+        key_required: bool | None = None,
     ) -> None:
         self.settings = settings or ProviderSettings()
         if name:
             self.name = name
+        self._key_required = self.key_required if key_required is None else key_required
         self.base_url = (self.settings.base_url or self.default_base_url or "").rstrip("/")
         key_env = self.settings.api_key_env or self.default_key_env
         self._key_env = key_env
@@ -264,7 +267,7 @@ class HTTPProvider(Provider):
         return bool(self.__key)
 
     def _require_key(self) -> str | None:
-        if self.__key is None and self.key_required:
+        if self.__key is None and self._key_required:
             where = f"the {self._key_env} environment variable" if self._key_env else "api_key"
             raise AuthError(
                 f"no API key for provider {self.name!r}",
@@ -471,7 +474,16 @@ class HTTPProvider(Provider):
             raise ProviderServerError(
                 f"{self.name}: response body is not a JSON object", provider=self.name
             )
-        out = self.decode(data)
+        try:
+            out = self.decode(data)
+        except InputError as exc:
+            raise ProviderServerError(
+                f"{self.name}: malformed response: {exc}",
+                provider=self.name,
+                status=resp.status_code,
+                request_id=meta.request_id,
+                body=_redacted(data),
+            ) from exc
         return out.model_copy(
             update={
                 "provider": self.name,

@@ -1,0 +1,130 @@
+"""Small validators shared by the server-side ``decode_request`` of the OpenAI codecs.
+
+Each raises :class:`~switchover.errors.InputError` naming the offending field (a JSON path
+such as ``messages[2].content[0].image_url.url``), so a gateway can answer with a 400 that
+says exactly what to fix.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from typing import Any
+
+from switchover.chat import ImagePart
+from switchover.errors import InputError
+
+__all__ = [
+    "as_dict",
+    "as_list",
+    "data_url",
+    "image_from_url",
+    "new_id",
+    "opt_bool",
+    "opt_float",
+    "opt_int",
+    "opt_str",
+    "req_str",
+    "unix_now",
+]
+
+_DATA_URL = re.compile(
+    r"^data:(?P<mt>[\w.+-]+/[\w.+-]+)?(?P<params>(?:;[^;,]*)*?);base64,(?P<data>.*)$", re.S
+)
+
+
+def _kind(v: Any) -> str:
+    return "null" if v is None else type(v).__name__
+
+
+def as_dict(v: Any, field: str) -> dict[str, Any]:
+    if not isinstance(v, dict):
+        raise InputError(f"expected an object, got {_kind(v)}", field=field)
+    return v
+
+
+def as_list(v: Any, field: str) -> list[Any]:
+    if not isinstance(v, list):
+        raise InputError(f"expected an array, got {_kind(v)}", field=field)
+    return v
+
+
+def req_str(obj: dict[str, Any], key: str, field: str) -> str:
+    v = obj.get(key)
+    if not isinstance(v, str):
+        raise InputError(
+            f"required string, got {_kind(v)}", field=f"{field}.{key}" if field else key
+        )
+    return v
+
+
+def opt_str(obj: dict[str, Any], key: str, field: str = "") -> str | None:
+    v = obj.get(key)
+    if v is not None and not isinstance(v, str):
+        raise InputError(
+            f"expected a string, got {_kind(v)}", field=f"{field}.{key}" if field else key
+        )
+    return v
+
+
+def opt_float(obj: dict[str, Any], key: str, field: str = "") -> float | None:
+    v = obj.get(key)
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        raise InputError(
+            f"expected a number, got {_kind(v)}", field=f"{field}.{key}" if field else key
+        )
+    return float(v)
+
+
+def opt_int(obj: dict[str, Any], key: str, field: str = "") -> int | None:
+    v = obj.get(key)
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise InputError(
+            f"expected an integer, got {_kind(v)}", field=f"{field}.{key}" if field else key
+        )
+    return v
+
+
+def opt_bool(obj: dict[str, Any], key: str, field: str = "") -> bool | None:
+    v = obj.get(key)
+    if v is not None and not isinstance(v, bool):
+        raise InputError(
+            f"expected true or false, got {_kind(v)}", field=f"{field}.{key}" if field else key
+        )
+    return v
+
+
+def image_from_url(url: str, detail: Any, field: str) -> ImagePart:
+    """An :class:`ImagePart` from an http(s) URL or a ``data:<type>;base64,`` URL."""
+    if detail is not None and detail not in ("auto", "low", "high"):
+        raise InputError("detail must be auto, low or high", field=f"{field}.detail")
+    if url.startswith("data:"):
+        m = _DATA_URL.match(url)
+        if m is None:
+            raise InputError(
+                "data URLs must be base64: data:<media type>;base64,<data>", field=f"{field}.url"
+            )
+        return ImagePart(data=m.group("data"), media_type=m.group("mt") or None, detail=detail)
+    return ImagePart(url=url, detail=detail)
+
+
+def data_url(part: ImagePart) -> str:
+    """The URL form of an image part: its URL, or a base64 data URL."""
+    if part.url is not None:
+        return part.url
+    if part.data is None:
+        raise InputError("an image part needs a url or data", field="image")
+    return f"data:{part.media_type or 'image/png'};base64,{part.data}"
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}{uuid.uuid4().hex[:24]}"
+
+
+def unix_now() -> int:
+    return int(time.time())
