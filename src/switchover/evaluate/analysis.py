@@ -1,0 +1,371 @@
+"""From per-case results to per-metric statistics (pure).
+
+``analyze`` pairs each case's baseline and candidate outputs repeat by repeat, takes
+``candidate - baseline`` per pair, keeps a case's repeats together as one cluster, and runs
+the tests in :mod:`switchover.evaluate.stats`. ``SequentialMonitor`` is the anytime-valid
+variant the runner feeds case by case to stop early.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from switchover.evaluate import stats
+from switchover.evaluate.results import (
+    CaseResult,
+    ComparisonResult,
+    EvalReport,
+    MetricSpec,
+    MetricSummary,
+    RunMeta,
+    SequentialInfo,
+)
+from switchover.evaluate.verdict import decide, decide_metrics, decide_overall
+
+__all__ = [
+    "JUDGE_METRIC",
+    "Pairs",
+    "SequentialMonitor",
+    "analyze",
+    "build_report",
+    "compare",
+    "judge_spec",
+    "mark_case_changes",
+    "metric_pairs",
+]
+
+JUDGE_METRIC = "judge"
+
+
+def judge_spec(margin: float = 0.1, gate: bool = True) -> MetricSpec:
+    """The pairwise judge metric: candidate share of the preference (0..1), baseline = 1 - it."""
+    return MetricSpec(
+        name=JUDGE_METRIC,
+        kind="score",
+        margin=margin,
+        gate=gate,
+        bounds=(0.0, 1.0),
+        description="pairwise LLM judge preference (both orders)",
+    )
+
+
+@dataclass
+class Pairs:
+    """Paired observations of one metric: one row per (case, repeat) pair."""
+
+    case_ids: list[str] = field(default_factory=list)
+    baseline: list[float] = field(default_factory=list)
+    candidate: list[float] = field(default_factory=list)
+    weights: list[float] = field(default_factory=list)
+
+    def add(self, case_id: str, base: float, cand: float, weight: float) -> None:
+        self.case_ids.append(case_id)
+        self.baseline.append(base)
+        self.candidate.append(cand)
+        self.weights.append(weight)
+
+    @property
+    def diffs(self) -> stats.FloatArray:
+        cand = np.asarray(self.candidate, dtype=np.float64)
+        base = np.asarray(self.baseline, dtype=np.float64)
+        out: stats.FloatArray = cand - base
+        return out
+
+
+def _case_pairs(result: CaseResult, name: str) -> list[tuple[float, float]]:
+    if name == JUDGE_METRIC:
+        return [(1.0 - j.score, j.score) for j in result.judge if j.score is not None]
+    base = [o.checks[name].numeric if name in o.checks else None for o in result.baseline]
+    cand = [o.checks[name].numeric if name in o.checks else None for o in result.candidate_outputs]
+    if not base or not cand:
+        return []
+    if len(base) == 1:  # one recorded / single baseline answer: pair it with every repeat
+        base = base * len(cand)
+    return [(b, c) for b, c in zip(base, cand, strict=False) if b is not None and c is not None]
+
+
+def metric_pairs(results: Iterable[CaseResult], name: str) -> Pairs:
+    pairs = Pairs()
+    for r in results:
+        for b, c in _case_pairs(r, name):
+            pairs.add(r.case_id, b, c, r.weight)
+    return pairs
+
+
+def _round(values: Iterable[float]) -> list[float]:
+    return [float(f"{v:.6g}") for v in values]
+
+
+def _summarize(
+    spec: MetricSpec,
+    pairs: Pairs,
+    *,
+    weighted: bool,
+    alpha: float,
+    n_resamples: int,
+    seed: int,
+    method: str,
+) -> MetricSummary:
+    n_obs = len(pairs.case_ids)
+    s = MetricSummary(
+        name=spec.name,
+        kind=spec.kind,
+        direction=spec.direction,
+        gate=spec.gate,
+        margin=spec.margin,
+        margin_spec=spec.margin,
+        relative=spec.relative,
+        n_cases=len(set(pairs.case_ids)),
+        n_observations=n_obs,
+        weighted=weighted,
+        ci_level=1 - alpha,
+        ci_method=method,
+    )
+    if n_obs == 0:
+        s.reason = "no case where this check applies"
+        return s
+    clusters = np.asarray(pairs.case_ids)
+    w = np.asarray(pairs.weights, dtype=np.float64) if weighted else None
+    base_m, cw = stats.cluster_means(pairs.baseline, clusters, w)
+    cand_m, _ = stats.cluster_means(pairs.candidate, clusters, w)
+    wts = cw if weighted else None
+    s.baseline_mean = stats.weighted_mean(base_m, wts)
+    s.candidate_mean = stats.weighted_mean(cand_m, wts)
+    s.baseline_values = _round(base_m)
+    s.candidate_values = _round(cand_m)
+    if spec.relative:
+        s.margin = spec.margin * abs(s.baseline_mean)
+    case_diff = cand_m - base_m
+    ni = stats.noninferiority(
+        pairs.diffs,
+        s.margin,
+        direction=spec.direction,
+        clusters=clusters,
+        weights=w,
+        n_resamples=n_resamples,
+        level=1 - alpha,
+        method="bca" if method == "bca" else "percentile",
+        seed=seed,
+    )
+    s.diff, s.ci_low, s.ci_high = ni.diff, ni.low, ni.high
+    s.p_noninferior, s.p_inferior = ni.p_noninferior, ni.p_inferior
+    oriented = case_diff if spec.direction == "higher" else -case_diff
+    if spec.kind == "pass":
+        worse, better, p = stats.sign_test(oriented)
+        binary = n_obs == s.n_cases and set(pairs.baseline) | set(pairs.candidate) <= {0.0, 1.0}
+        s.change_test = "mcnemar-exact" if binary else "sign-test"
+        s.discordant_worse, s.discordant_better, s.change_p = worse, better, p
+    else:
+        s.change_test = "wilcoxon"
+        _, s.change_p = stats.wilcoxon(case_diff)
+        s.discordant_worse = int(np.count_nonzero(oriented < 0))
+        s.discordant_better = int(np.count_nonzero(oriented > 0))
+    return s
+
+
+def analyze(
+    results: Sequence[CaseResult],
+    specs: Sequence[MetricSpec],
+    *,
+    alpha: float = 0.05,
+    n_resamples: int = 10_000,
+    seed: int = 0,
+    weighted: bool | None = None,
+    method: str = "bca",
+) -> list[MetricSummary]:
+    """Statistics for every metric in ``specs`` over ``results`` (one candidate's cases).
+
+    ``weighted=None`` weights by traffic only when the cases carry unequal weights. Holm
+    adjusts the change p-values across all metrics, and the non-inferiority / inferiority
+    p-values across the gated metrics. Verdicts are filled by ``verdict.decide_metrics``."""
+    if weighted is None:
+        weighted = len({r.weight for r in results}) > 1
+    summaries: list[MetricSummary] = []
+    for i, spec in enumerate(specs):
+        pairs = metric_pairs(results, spec.name)
+        summaries.append(
+            _summarize(
+                spec,
+                pairs,
+                weighted=weighted,
+                alpha=alpha,
+                n_resamples=n_resamples,
+                seed=seed + i,
+                method=method,
+            )
+        )
+    _holm_fill(summaries, "change_p", "change_p_holm", gated_only=False)
+    _holm_fill(summaries, "p_noninferior", "p_noninferior_holm", gated_only=True)
+    _holm_fill(summaries, "p_inferior", "p_inferior_holm", gated_only=True)
+    return summaries
+
+
+def _holm_fill(summaries: list[MetricSummary], src: str, dst: str, *, gated_only: bool) -> None:
+    family = [s for s in summaries if getattr(s, src) is not None and (s.gate or not gated_only)]
+    if family:
+        adj = stats.holm([getattr(s, src) for s in family])
+        for s, p in zip(family, adj, strict=True):
+            setattr(s, dst, float(p))
+    if gated_only:  # ungated metrics are reported unadjusted
+        for s in summaries:
+            if not s.gate:
+                setattr(s, dst, getattr(s, src))
+
+
+def mark_case_changes(results: Iterable[CaseResult], specs: Sequence[MetricSpec]) -> None:
+    """Fill each case's ``regressions`` / ``improvements`` (pass and score metrics), in place."""
+    for r in results:
+        r.regressions, r.improvements = [], []
+        for spec in specs:
+            if spec.kind == "value":
+                continue
+            pairs = _case_pairs(r, spec.name)
+            if not pairs:
+                continue
+            d = sum(c - b for b, c in pairs) / len(pairs)
+            d = d if spec.direction == "higher" else -d
+            if d < -1e-9:
+                r.regressions.append(spec.name)
+            elif d > 1e-9:
+                r.improvements.append(spec.name)
+
+
+class SequentialMonitor:
+    """Anytime-valid monitoring of the gated, bounded metrics, case by case.
+
+    Each metric gets an empirical-Bernstein confidence sequence on the per-case difference
+    (bounded by the metric's ``bounds``) at level ``alpha / k`` (Bonferroni over the k
+    monitored metrics, since Holm is not defined for sequences). A metric is decided GO once
+    the sequence's lower end clears ``-margin`` and NO-GO once its upper end falls below it.
+    Relative margins use the baseline mean seen so far. Cases must arrive in random order."""
+
+    def __init__(
+        self, specs: Sequence[MetricSpec], *, alpha: float = 0.05, min_cases: int = 20
+    ) -> None:
+        self.specs = [s for s in specs if s.gate and s.bounds is not None]
+        k = max(len(self.specs), 1)
+        self.alpha = alpha
+        self.min_cases = min_cases
+        self._cs: dict[str, stats.ConfidenceSequence] = {}
+        self._base_sum: dict[str, float] = defaultdict(float)
+        self._info: dict[str, SequentialInfo] = {}
+        for s in self.specs:
+            lo, hi = s.bounds or (0.0, 1.0)
+            span = hi - lo
+            self._cs[s.name] = stats.ConfidenceSequence(alpha=alpha / k, bounds=(-span, span))
+            self._info[s.name] = SequentialInfo(n=0, low=-span, high=span)
+
+    def add(self, result: CaseResult) -> None:
+        for s in self.specs:
+            pairs = _case_pairs(result, s.name)
+            if not pairs:
+                continue
+            d = sum(c - b for b, c in pairs) / len(pairs)
+            if s.direction == "lower":
+                d = -d
+            self._base_sum[s.name] += sum(b for b, _ in pairs) / len(pairs)
+            cs = self._cs[s.name]
+            low, high = cs.update(d)
+            info = self._info[s.name]
+            info.n, info.low, info.high = cs.n, low, high
+            if info.stopped_at is None and cs.n >= self.min_cases:
+                margin = s.margin
+                if s.relative:
+                    margin = s.margin * abs(self._base_sum[s.name] / cs.n)
+                if low > -margin:
+                    info.decision, info.stopped_at = "GO", cs.n
+                elif high < -margin:
+                    info.decision, info.stopped_at = "NO-GO", cs.n
+
+    @property
+    def info(self) -> dict[str, SequentialInfo]:
+        return {k: v.model_copy() for k, v in self._info.items()}
+
+    def should_stop(self) -> bool:
+        """True once any gated metric is NO-GO or every one is GO."""
+        if not self._info:
+            return False
+        decisions = [i.decision for i in self._info.values()]
+        return "NO-GO" in decisions or all(d == "GO" for d in decisions)
+
+
+def compare(
+    results: Sequence[CaseResult],
+    specs: Sequence[MetricSpec],
+    *,
+    candidate: str,
+    candidate_model: str,
+    alpha: float = 0.05,
+    n_resamples: int = 10_000,
+    seed: int = 0,
+    weighted: bool | None = None,
+    method: str = "bca",
+    min_cases: int = 10,
+    sequential: Mapping[str, SequentialInfo] | None = None,
+) -> ComparisonResult:
+    """Analyse and decide one candidate: the runner's one call after all cases are in.
+
+    Also fills each case's regressions / improvements, counts the adaptation changes
+    (``"kind:param" -> cases``), the candidate's errors and its total cost."""
+    own = [r for r in results if r.candidate == candidate]
+    metrics = analyze(
+        own,
+        specs,
+        alpha=alpha,
+        n_resamples=n_resamples,
+        seed=seed,
+        weighted=weighted,
+        method=method,
+    )
+    if sequential:
+        for m in metrics:
+            m.sequential = sequential.get(m.name)
+    decide_metrics(metrics, alpha=alpha, min_cases=min_cases, sequential=bool(sequential))
+    mark_case_changes(own, specs)
+    verdict = decide(metrics)
+    changes: dict[str, set[str]] = defaultdict(set)
+    errors, cost, priced = 0, 0.0, False
+    for r in own:
+        for o in r.candidate_outputs:
+            errors += not o.ok
+            for ch in o.changes:
+                changes[f"{ch.get('kind', '?')}:{ch.get('param', '?')}"].add(r.case_id)
+            c = o.cost_usd
+            if c is None and "cost_usd" in o.checks:
+                c = o.checks["cost_usd"].value
+            if c is not None:
+                cost, priced = cost + c, True
+    return ComparisonResult(
+        candidate=candidate,
+        candidate_model=candidate_model,
+        verdict=verdict.label,
+        reasons=verdict.reasons,
+        metrics=metrics,
+        adapted_changes={k: len(v) for k, v in sorted(changes.items())},
+        errors=errors,
+        cost_usd=cost if priced else None,
+    )
+
+
+def build_report(
+    meta: RunMeta,
+    comparisons: Sequence[ComparisonResult],
+    cases: Sequence[CaseResult],
+    *,
+    warnings: Sequence[str] = (),
+) -> EvalReport:
+    """Assemble the report and its overall verdict / exit code."""
+    overall = decide_overall(comparisons)
+    return EvalReport(
+        meta=meta,
+        verdict=overall.label,
+        exit_code=overall.exit_code,
+        reasons=overall.reasons,
+        comparisons=list(comparisons),
+        cases=list(cases),
+        warnings=list(warnings),
+    )
