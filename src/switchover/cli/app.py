@@ -28,6 +28,7 @@ COMMAND_MODULES: list[str] = [
     "switchover.cli.catalog",
     "switchover.cli.config",
     "switchover.cli.models",
+    "switchover.cli.scan",
 ]
 
 
