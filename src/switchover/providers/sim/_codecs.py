@@ -32,7 +32,7 @@ class Codec:
     decode_response: Callable[[dict[str, Any]], ChatResponse]
     decode_request: Callable[[dict[str, Any]], ChatRequest]
     encode_response: Callable[..., dict[str, Any]]
-    stream_encoder: Callable[[str], StreamEncoderLike]
+    stream_encoder: Callable[..., StreamEncoderLike]
     error_body: Callable[..., dict[str, Any]]
 
 
@@ -56,7 +56,7 @@ def codec_for(api: str) -> Codec:
         decode_response=cast(Callable[[dict[str, Any]], ChatResponse], mod.decode_response),
         decode_request=cast(Callable[[dict[str, Any]], ChatRequest], mod.decode_request),
         encode_response=cast(Callable[..., dict[str, Any]], mod.encode_response),
-        stream_encoder=cast(Callable[[str], StreamEncoderLike], mod.StreamEncoder),
+        stream_encoder=cast(Callable[..., StreamEncoderLike], mod.StreamEncoder),
         error_body=cast(Callable[..., dict[str, Any]], mod.error_body),
     )
     _cache[api] = codec

@@ -27,7 +27,7 @@ from switchover.errors import (
     ProviderError,
     RateLimitError,
 )
-from switchover.providers.sim._codecs import Codec, codec_for
+from switchover.providers.sim._codecs import Codec, StreamEncoderLike, codec_for
 from switchover.providers.sim.engine import SimEngine
 from switchover.providers.sim.faults import SimConnectionReset, SimTimeout
 from switchover.providers.sim.stream import response_events
@@ -154,21 +154,39 @@ def _endpoint(engine: SimEngine, api: str) -> Callable[[Request], Awaitable[Resp
         headers["x-switchover-sim-latency-ms"] = f"{(resp.latency_s or 0) * 1000:.1f}"
         if req.stream:
             return StreamingResponse(
-                _stream(engine, codec, req, resp, scale),
+                _stream(engine, codec, req, resp, scale, body),
                 media_type="text/event-stream",
                 headers={**headers, "cache-control": "no-cache"},
             )
         await _sleep((resp.latency_s or 0.0) * scale)
-        return JSONResponse(codec.encode_response(resp, model=req.model), headers=headers)
+        out = codec.encode_response(resp, model=req.model)
+        out["id"] = resp.id  # keep the simulator's id prefix (codecs may re-prefix ids)
+        return JSONResponse(out, headers=headers)
 
     return handle
 
 
+def _encoder(codec: Codec, req: ChatRequest, resp: ChatResponse, body: dict[str, Any]) -> Any:
+    if codec.api != "openai.chat":
+        return codec.stream_encoder(req.model)
+    opts = body.get("stream_options")
+    include = isinstance(opts, dict) and bool(opts.get("include_usage"))
+    encoder = codec.stream_encoder(req.model, include_usage=include)
+    if hasattr(encoder, "id"):
+        encoder.id = resp.id  # the simulator's id prefix, not a re-generated one
+    return encoder
+
+
 async def _stream(
-    engine: SimEngine, codec: Codec, req: ChatRequest, resp: ChatResponse, scale: float
+    engine: SimEngine,
+    codec: Codec,
+    req: ChatRequest,
+    resp: ChatResponse,
+    scale: float,
+    body: dict[str, Any],
 ) -> AsyncIterator[bytes]:
     profile = engine.profile_for(req.model)
-    encoder = codec.stream_encoder(req.model)
+    encoder: StreamEncoderLike = _encoder(codec, req, resp, body)
     await _sleep((resp.ttft_s or 0.0) * scale)
     inter = profile.latency.inter_token_ms / 1000.0 * scale
     for ev in response_events(resp):
