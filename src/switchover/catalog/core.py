@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -100,7 +100,7 @@ class Catalog:
     def __len__(self) -> int:
         return len(self.entries)
 
-    def __iter__(self) -> Iterable[ModelEntry]:
+    def __iter__(self) -> Iterator[ModelEntry]:
         return iter(self.entries)
 
     # -- lookups -------------------------------------------------------------------------

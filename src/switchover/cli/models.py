@@ -76,7 +76,10 @@ def _row(entry: ModelEntry, day: date) -> dict[str, Any]:
 
 
 _PROJECT = typer.Option(
-    None, "--project", help="switchover.toml with [[catalog.models]] overrides."
+    None,
+    "--project",
+    help="Project file whose catalog.models tables override the catalog "
+    "(default: ./switchover.toml when present).",
 )
 
 
