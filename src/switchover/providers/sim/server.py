@@ -8,7 +8,7 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import uvicorn
 
@@ -91,11 +91,18 @@ def run_sim_server(
         sock.close()
 
 
-def serve_forever(engine: SimEngine, host: str, port: int) -> None:
-    """Blocking server for the CLI (Ctrl-C stops it)."""
+def serve_forever(
+    engine: SimEngine, host: str, port: int, *, on_ready: Callable[[str], None] | None = None
+) -> None:
+    """Blocking server for the CLI (Ctrl-C stops it). ``on_ready`` gets the bound base URL
+    (useful with port 0) before serving starts."""
     quiet_injected_resets()
     sock = _bind(host, port)
     try:
-        uvicorn.Server(_config(engine, "info")).run(sockets=[sock])
+        bound = sock.getsockname()
+        shown = f"[{bound[0]}]" if sock.family == socket.AF_INET6 else bound[0]
+        if on_ready is not None:
+            on_ready(f"http://{shown}:{bound[1]}")
+        uvicorn.Server(_config(engine, "warning")).run(sockets=[sock])
     finally:
         sock.close()

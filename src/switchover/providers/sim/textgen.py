@@ -126,7 +126,7 @@ def extract_facts(text: str, *, max_terms: int = 6) -> PromptFacts:
 
 _STEPS = [
     "Open your account settings and go to the {t} section.",
-    "Check that the {t} details shown there are correct and up to date.",
+    "Check that the {t} details in your account are correct and up to date.",
     "Select the {t} option and confirm the change when asked.",
     "Wait a few minutes, then refresh the page to see the updated {t} status.",
     "If you received an email about the {t}, follow the link in it before it expires.",

@@ -1,0 +1,82 @@
+"""``switchover sim profiles`` and ``switchover sim serve``."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from switchover.cli.app import app, main
+
+runner = CliRunner()
+
+
+def test_profiles_table_and_json(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["sim", "profiles"])
+    assert result.exit_code == 0
+    assert "not real models" in result.stdout
+    for name in ("baseline", "markdown-drift", "rate-limited"):
+        assert name in result.stdout
+    result = runner.invoke(app, ["sim", "profiles", "--json"])
+    data = json.loads(result.stdout)
+    assert data["simulator"] is True
+    assert data["builtin"]["refuser"]["refusal_rate"] == 0.15
+    path = tmp_path / "p.toml"
+    path.write_text('[models]\n"gpt-5*" = "flaky"\n"*" = "baseline"\n', encoding="utf-8")
+    result = runner.invoke(app, ["sim", "profiles", "--profiles", str(path)])
+    assert result.exit_code == 0
+    assert "gpt-5*" in result.stdout
+    result = runner.invoke(app, ["sim", "profiles", "--profiles", str(path), "--json"])
+    assert json.loads(result.stdout)["models"]["gpt-5*"]["name"] == "flaky"
+
+
+def test_bad_profile_file_exits_2_without_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text('[models]\n"gpt-5*" = "nope"\n', encoding="utf-8")
+    with pytest.raises(SystemExit) as info:
+        main(["sim", "serve", "--profiles", str(path)])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "models.gpt-5*" in err
+    assert "unknown profile" in err
+    assert "Traceback" not in err
+
+
+def test_port_in_use_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(SystemExit) as info:
+            main(["sim", "serve", "--port", str(port)])
+    assert info.value.code == 3
+    assert "cannot listen" in capsys.readouterr().err
+
+
+def test_serve_answers_over_http() -> None:
+    cmd = [sys.executable, "-m", "switchover", "sim", "serve", "--port", "0", "--time-scale", "0"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert "not a real model" in first
+        url = first.rsplit(" on ", 1)[1].strip()
+        with httpx.Client(timeout=10) as client:
+            r = client.post(
+                f"{url}/v1/chat/completions",
+                json={"model": "gpt-4o", "messages": [{"role": "user", "content": "Hello?"}]},
+            )
+        assert r.status_code == 200
+        assert r.headers["x-switchover-simulator"] == "true"
+        assert r.json()["id"].startswith("simchat-")
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
