@@ -237,7 +237,7 @@ def render_rich(report: ScanReport, console: Console, *, show_all: bool = False)
         "Sites",
         "Param problems",
     ):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     colour = {"retired": "bold red", "deprecated": "yellow", "active": "green", "unknown": "dim"}
     for model, items in ordered:
         first = min(items, key=_deadline_key)
