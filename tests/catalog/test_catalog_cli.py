@@ -123,3 +123,16 @@ def test_update_from_url(capsys: pytest.CaptureFixture[str], server: str) -> Non
     assert data["installed"] is True
     assert data["rows"] == 2
     assert _show(capsys, "gpt-brand-new")["platform"] == "openai"
+
+
+def test_update_url_token_is_never_stored_or_echoed(
+    capsys: pytest.CaptureFixture[str], server: str, catalog_home: Path
+) -> None:
+    secret = "s3cr3t-token-value"
+    code, out, err = run(capsys, "catalog", "update", "--from", f"{server}?api_key={secret}")
+    assert code == 0, err
+    assert secret not in out
+    assert secret not in (catalog_home / "catalog" / "state.json").read_text(encoding="utf-8")
+    code, out, _ = run(capsys, "catalog", "info", "--json")
+    assert secret not in out
+    assert "[REDACTED]" in json.loads(out)["update"]["source"]

@@ -11,6 +11,7 @@ from switchover.catalog import Catalog, clear_cache, get_catalog
 from switchover.catalog.loader import shipped_entries
 from switchover.catalog.store import UpdateStore, read_update_source
 from switchover.cli._output import console, print_json
+from switchover.errors import redact
 
 __all__ = ["register"]
 
@@ -50,6 +51,7 @@ def update(
 ) -> None:
     """Validate catalog rows and install them over the shipped data (reversible)."""
     entries = read_update_source(source)
+    source = redact(source)  # a URL may carry a token; never store or echo it
     # The merged catalog must build too (indexes, lookups) before anything is written.
     Catalog([*shipped_entries(), *entries])
     shipped_keys = {(e.platform, e.id.lower()) for e in shipped_entries()}
