@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+from checks_anthropic_gemini import collect, core, decode_frames
 from wire_server import Recorded, Reply, WireServer
 
 from switchover.chat import (
@@ -46,15 +47,6 @@ WEATHER = Tool(
         "required": ["city"],
     },
 )
-
-
-def _core(resp: ChatResponse) -> dict[str, Any]:
-    """What must agree between streamed and plain answers. ``arguments_raw`` is left out:
-    a stream carries the model's exact JSON text, a plain response only the parsed input."""
-    out = resp.model_dump(exclude={"raw", "latency_s", "ttft_s", "provider", "provider_request_id"})
-    for call in out["tool_calls"]:
-        call.pop("arguments_raw")
-    return out
 
 
 def full_request() -> ChatRequest:
@@ -567,7 +559,7 @@ def test_encode_response_then_decode() -> None:
     expected["usage"].update(input_tokens=120, cache_creation_input_tokens=0)
     assert body == expected
     again = ac.decode_response(body)
-    assert _core(again) == {**_core(resp), "model": "claude-sonnet-4-5"}
+    assert core(again) == {**core(resp), "model": "claude-sonnet-4-5"}
 
 
 def test_encode_response_generates_an_id_and_maps_refusals() -> None:
@@ -727,27 +719,19 @@ THINKING_BODY: dict[str, Any] = {
 }
 
 
-def _decode_frames(frames: list[bytes]) -> list[StreamEvent]:
-    dec = ac.StreamDecoder()
-    events: list[StreamEvent] = []
-    for name, data in parse_sse_text(b"".join(frames)):
-        events += dec.feed(name, json.loads(data))
-    return events
-
-
 @pytest.mark.parametrize(
     ("frames", "body"), [(TOOL_STREAM, TOOL_BODY), (THINKING_STREAM, THINKING_BODY)]
 )
 def test_stream_fold_equals_non_streaming(frames: list[bytes], body: dict[str, Any]) -> None:
-    folded = fold_stream(_decode_frames(frames))
-    assert _core(folded) == _core(ac.decode_response(body))
+    folded = fold_stream(decode_frames(ac.StreamDecoder(), frames))
+    assert core(folded) == core(ac.decode_response(body))
 
 
 def test_stream_encoder_emits_the_documented_sequence() -> None:
     resp = ac.decode_response(TOOL_BODY)
     enc = ac.StreamEncoder("claude-sonnet-4-5-20250929")
     frames: list[bytes] = []
-    for ev in _decode_frames(TOOL_STREAM):
+    for ev in decode_frames(ac.StreamDecoder(), TOOL_STREAM):
         frames += enc.encode(ev)
     frames += enc.close()
     assert enc.close() == []
@@ -769,7 +753,7 @@ def test_stream_encoder_emits_the_documented_sequence() -> None:
     ]
     for name, data in parse_sse_text(b"".join(frames)):
         assert json.loads(data)["type"] == name
-    assert _core(fold_stream(_decode_frames(frames))) == _core(resp)
+    assert core(fold_stream(decode_frames(ac.StreamDecoder(), frames))) == core(resp)
 
 
 def test_stream_encoder_thinking_then_text_and_lazy_start() -> None:
@@ -787,7 +771,7 @@ def test_stream_encoder_thinking_then_text_and_lazy_start() -> None:
         {"type": "signature_delta", "signature": ""},
         {"type": "text_delta", "text": "Hi"},
     ]
-    folded = fold_stream(_decode_frames(frames))
+    folded = fold_stream(decode_frames(ac.StreamDecoder(), frames))
     assert (folded.text, folded.reasoning_text, folded.finish_reason) == ("Hi", "hmm", "stop")
     assert folded.usage == Usage(input_tokens=3, output_tokens=2)
 
@@ -841,7 +825,7 @@ async def test_complete_sends_the_exact_request(wire: WireServer) -> None:
             }
         ],
     }
-    assert _core(resp) == _core(ac.decode_response(TOOL_BODY))
+    assert core(resp) == core(ac.decode_response(TOOL_BODY))
     assert resp.provider == "anthropic"
     assert resp.provider_request_id == "req_011CSHoEeqs5C35K2UUqR7Fy"
     assert resp.latency_s is not None
@@ -856,7 +840,7 @@ async def test_stream_sends_stream_true_and_folds_like_complete(wire: WireServer
     assert wire.requests[0].json["stream"] is True
     assert wire.requests[0].headers["accept"] == "text/event-stream"
     assert "stream" not in wire.requests[1].json
-    assert _core(streamed) == _core(plain)
+    assert core(streamed) == core(plain)
     assert streamed.provider_request_id == "req_s"
 
 
@@ -871,13 +855,9 @@ async def test_stream_error_event_raises(wire: WireServer) -> None:
     wire.queue(Reply(sse=frames))
     seen: list[StreamEvent] = []
 
-    async def consume(provider: ac.AnthropicProvider) -> None:
-        async for ev in provider.stream(_simple_request()):
-            seen.append(ev)
-
     async with _provider(wire) as provider:
         with pytest.raises(RateLimitError, match="Overloaded"):
-            await consume(provider)
+            await collect(lambda: provider.stream(_simple_request()), seen)
     assert [e.type for e in seen] == ["start", "usage", "text"]
 
 

@@ -666,7 +666,11 @@ def decode_response(body: dict[str, Any]) -> ChatResponse:
         elif kind == "thinking":
             thinking.append(block.get("thinking", ""))
         elif kind == "tool_use":
-            calls.append(ToolCall.from_args(block["id"], block["name"], block.get("input", {})))
+            calls.append(
+                ToolCall.from_args(
+                    str(block.get("id", "")), str(block.get("name", "")), block.get("input", {})
+                )
+            )
     finish = _finish(body.get("stop_reason"), bool(calls))
     joined = "".join(text)
     return ChatResponse(
