@@ -303,3 +303,20 @@ def test_extra_rules_override_shipped_ones() -> None:
     assert check_request("gpt-5", _chat(stop=["x"]), "openai.chat", rules=rules) == []
     with pytest.raises(KeyError):
         rules.get("nope")
+
+
+def test_named_ranges() -> None:
+    from switchover.catalog.rules import in_range
+
+    assert in_range("gpt-5-mini", "openai_reasoning")
+    assert in_range("claude-fable-5-1", "claude_always_thinking")
+    assert not in_range("claude-sonnet-5", "claude_always_thinking")
+    assert in_range("models/gemini-3.5-flash", "gemini_3")
+    with pytest.raises(KeyError, match="no model range"):
+        in_range("gpt-5", "nonexistent")
+
+
+def test_loader_rejects_bad_patterns(tmp_path: Path) -> None:
+    text = yaml.safe_dump({"patterns": {"x": "gpt-5*"}, "rules": [_shipped_rule(1)]})
+    with pytest.raises(CatalogError, match="model patterns"):
+        load_rules(_write(tmp_path, text))

@@ -28,7 +28,9 @@ __all__ = [
     "RuleSet",
     "RuleViolation",
     "check_request",
+    "default_catalog",
     "get_rules",
+    "in_range",
     "load_rules",
     "model_names",
     "normalize_model_id",
@@ -228,6 +230,7 @@ class RuleSet(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     rules: list[ParamRule]
+    ranges: dict[str, list[str]] = Field(default_factory=dict)
 
     def get(self, rule_id: str) -> ParamRule:
         for rule in self.rules:
@@ -276,7 +279,12 @@ def load_rules(path: Path | None = None, *, extra: list[dict[str, Any]] | None =
         if rule.id in seen:
             raise CatalogError(f"rule {rule.id!r} is defined twice", path=str(src), field="id")
         seen[rule.id] = rule.number
-    return RuleSet(rules=sorted(rules, key=lambda r: (r.number, r.id)))
+    ranges = data.get("patterns", {})
+    if not isinstance(ranges, dict) or not all(
+        isinstance(v, list) and all(isinstance(p, str) for p in v) for v in ranges.values()
+    ):
+        raise CatalogError("expected lists of model patterns", path=str(src), field="patterns")
+    return RuleSet(rules=sorted(rules, key=lambda r: (r.number, r.id)), ranges=ranges)
 
 
 @functools.lru_cache(maxsize=1)
@@ -312,7 +320,7 @@ def normalize_model_id(model_id: str) -> str:
     return mid
 
 
-def _default_catalog() -> Any:
+def default_catalog() -> Any:
     """The shipped catalog when the catalog module is importable and loads, else None."""
     try:
         module = importlib.import_module("switchover.catalog")
@@ -334,7 +342,7 @@ def model_names(model_id: str, catalog: Any = None) -> list[str]:
 
 @functools.lru_cache(maxsize=2048)
 def _default_names(model_id: str) -> tuple[str, ...]:
-    return tuple(_names(model_id, _default_catalog()))
+    return tuple(_names(model_id, default_catalog()))
 
 
 def _names(model_id: str, catalog: Any) -> list[str]:
@@ -350,6 +358,16 @@ def _names(model_id: str, catalog: Any) -> list[str]:
                 if norm not in names:
                     names.append(norm)
     return names
+
+
+def in_range(
+    model_id: str, name: str, *, catalog: Any = None, rules: RuleSet | None = None
+) -> bool:
+    """True when ``model_id`` is in the named model range (``patterns`` in the rules file)."""
+    ranges = (rules or get_rules()).ranges
+    if name not in ranges:
+        raise KeyError(f"no model range {name!r} in the parameter rules")
+    return _in_range(model_names(model_id, catalog), ranges[name], [])
 
 
 def rules_for(

@@ -25,6 +25,7 @@ app = typer.Typer(
 # Command-group modules. Each exposes ``register(app)``. Add one line per module.
 COMMAND_MODULES: list[str] = [
     # -- command modules: one line each, keep sorted --
+    "switchover.cli.adapt",
     "switchover.cli.catalog",
     "switchover.cli.config",
     "switchover.cli.models",

@@ -1,0 +1,195 @@
+"""What the adapter knows about a migration: target provider, API, model ranges, and the
+record of changes it makes along the way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from switchover.adapt.model import API_IDS, Change, ChangeKind, Policy
+from switchover.catalog.rules import (
+    RuleSet,
+    RuleViolation,
+    check_request,
+    default_catalog,
+    get_rules,
+    in_range,
+    model_names,
+)
+from switchover.errors import SwitchoverError, UsageError
+from switchover.modelref import guess_provider
+
+__all__ = ["DEFAULT_API", "Ctx", "default_catalog", "resolve_provider"]
+
+DEFAULT_API = {
+    "openai": "openai.chat",
+    "anthropic": "anthropic.messages",
+    "google": "gemini.generate",
+}
+API_PROVIDER = {
+    "openai.chat": "openai",
+    "openai.responses": "openai",
+    "anthropic.messages": "anthropic",
+    "gemini.generate": "google",
+}
+
+
+def _lookup(catalog: Any, model_id: str) -> Any:
+    if catalog is None:
+        return None
+    try:
+        return catalog.lookup(model_id)
+    except (LookupError, ValueError, SwitchoverError):
+        return None
+
+
+_HEADS = {
+    "openai": "openai",
+    "azure": "openai",
+    "anthropic": "anthropic",
+    "claude": "anthropic",
+    "bedrock": "anthropic",
+    "google": "google",
+    "gemini": "google",
+    "vertex": "google",
+}
+
+
+def split_provider(ref: str) -> tuple[str, str | None]:
+    """``"anthropic:claude-opus-5"`` -> ``("claude-opus-5", "anthropic")``; bare ids as is."""
+    head, sep, tail = ref.strip().partition(":")
+    if sep and tail and head.lower() in _HEADS:
+        return tail, _HEADS[head.lower()]
+    return ref.strip(), None
+
+
+def resolve_provider(model_id: str, catalog: Any) -> tuple[str | None, Any]:
+    """(provider, catalog entry or None) for a model id or ``provider:model`` ref."""
+    model, hint = split_provider(model_id)
+    entry = _lookup(catalog, model)
+    if entry is not None:
+        return str(entry.provider), entry
+    return hint or guess_provider(model), None
+
+
+@dataclass
+class Ctx:
+    """One adaptation in progress."""
+
+    target: str
+    source: str
+    provider: str
+    api: str
+    source_provider: str | None
+    source_api: str | None
+    policy: Policy
+    entry: Any = None
+    catalog: Any = None
+    rules: RuleSet = field(default_factory=get_rules)
+    changes: list[Change] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        target: str,
+        source: str,
+        target_api: str | None,
+        source_api: str | None,
+        policy: Policy,
+        catalog: Any,
+    ) -> Ctx:
+        if target_api is not None and target_api not in API_IDS:
+            raise UsageError(
+                f"unknown API {target_api!r}", hint="Use one of: " + ", ".join(API_IDS)
+            )
+        provider, entry = resolve_provider(target, catalog)
+        warnings: list[str] = []
+        if provider not in DEFAULT_API:
+            if target_api is None:
+                raise UsageError(
+                    f"cannot tell which API serves {target!r}",
+                    hint="Pass --api (openai.chat, openai.responses, anthropic.messages, "
+                    "gemini.generate) or write provider:model.",
+                )
+            provider = API_PROVIDER[target_api]
+            warnings.append(
+                f"{target!r} is not a known {provider} model: the {target_api} defaults are used"
+            )
+        elif entry is None:
+            warnings.append(
+                f"{target!r} is not in the catalog: only {provider}'s general rules and "
+                "defaults apply; check the model's page for parameter limits"
+            )
+        api = target_api or DEFAULT_API[provider]
+        src_provider, _ = resolve_provider(source, catalog)
+        return cls(
+            target=split_provider(target)[0],
+            source=split_provider(source)[0],
+            provider=provider,
+            api=api,
+            source_provider=src_provider,
+            source_api=source_api or DEFAULT_API.get(src_provider or ""),
+            policy=policy,
+            entry=entry,
+            catalog=catalog,
+            warnings=warnings,
+        )
+
+    # -- model knowledge ---------------------------------------------------------------
+    def in_range(self, name: str, model: str | None = None) -> bool:
+        return in_range(model or self.target, name, catalog=self.catalog, rules=self.rules)
+
+    def rule_url(self, rule_id: str) -> str | None:
+        try:
+            return self.rules.get(rule_id).source_url
+        except KeyError:
+            return None
+
+    def violations(self, body: dict[str, Any]) -> list[RuleViolation]:
+        return check_request(self.target, body, self.api, catalog=self.catalog, rules=self.rules)
+
+    @property
+    def same_model(self) -> bool:
+        a = model_names(self.source, self.catalog)
+        b = model_names(self.target, self.catalog)
+        return bool(set(a) & set(b))
+
+    @property
+    def max_output_tokens(self) -> int | None:
+        value = getattr(self.entry, "max_output_tokens", None)
+        return value if isinstance(value, int) and value > 0 else None
+
+    # -- recording -----------------------------------------------------------------------
+    def record(
+        self,
+        kind: ChangeKind,
+        param: str,
+        before: Any,
+        after: Any,
+        reason: str,
+        *,
+        rule_id: str | None = None,
+        lossy: bool = False,
+        source_url: str | None = None,
+    ) -> None:
+        url = source_url or (self.rule_url(rule_id) if rule_id else None)
+        self.changes.append(
+            Change(
+                kind=kind,
+                param=param,
+                before=before,
+                after=after,
+                reason=reason,
+                rule_id=rule_id,
+                source_url=url,
+                lossy=lossy,
+            )
+        )
+        if kind == "unsupported":
+            self.warn(f"{param}: {reason}; dropped")
+
+    def warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
