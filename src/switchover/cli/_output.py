@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import Any
 
@@ -12,8 +13,19 @@ from switchover.errors import SwitchoverError, redact
 
 __all__ = ["console", "err_console", "print_error", "print_json"]
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+def _width() -> int | None:
+    """Full terminal width on a TTY; a generous fixed width when piped (rich would use 80,
+    which wraps model IDs and dates mid-word in tables)."""
+    if sys.stdout.isatty():
+        return None
+    try:
+        return max(80, int(os.environ.get("COLUMNS", "160")))
+    except ValueError:
+        return 160
+
+
+console = Console(highlight=False, width=_width())
+err_console = Console(stderr=True, highlight=False, width=_width())
 
 
 def print_json(data: Any) -> None:
