@@ -1,16 +1,142 @@
-"""``make demo``: the offline walk-through. Grows as capabilities land."""
+"""``make demo``: the offline walk-through, step by step.
+
+Everything runs on this machine: model facts come from the shipped catalog and every "model"
+is switchover's simulator (a deterministic emulator, labelled as such), reached over real
+HTTP on 127.0.0.1. No API key, no network.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import time
+from datetime import date
+
 from rich.console import Console
 from rich.rule import Rule
+from rich.table import Table
 
 from switchover._version import __version__
+from switchover.catalog import get_catalog
+from switchover.chat import ChatRequest, Message
+from switchover.errors import ProviderBadRequestError
+
+__all__ = ["main"]
+
+
+def _step(console: Console, n: int, title: str, why: str) -> None:
+    console.print()
+    console.print(Rule(f"[bold]{n}. {title}[/]", align="left"))
+    console.print(f"[dim]{why}[/]")
+
+
+def deadlines_step(console: Console, today: date) -> None:
+    """The models retiring within a year on the major platforms, with replacements."""
+    cat = get_catalog()
+    rows = []
+    for e in cat.entries:
+        if e.platform not in ("openai", "anthropic", "gemini-api", "azure"):
+            continue
+        days = e.days_left(today)
+        if e.status_on(today) != "deprecated" or days is None or not 0 <= days <= 365:
+            continue
+        if not any(c in e.capabilities for c in ("chat", "tools")):
+            continue
+        rows.append((days, e))
+    rows.sort(key=lambda r: (r[0], r[1].platform, r[1].id))
+    table = Table(title=f"Chat models retiring within a year (as of {today})", title_justify="left")
+    for col in ("model", "platform", "shutdown", "days left", "replacement"):
+        table.add_column(col, no_wrap=True, justify="right" if col == "days left" else "left")
+    for days, e in rows[:15]:
+        table.add_row(
+            e.id,
+            e.platform,
+            str(e.shutdown_date),
+            str(days),
+            e.replacement or "-",
+        )
+    console.print(table)
+    if len(rows) > 15:
+        console.print(
+            f"[dim]... and {len(rows) - 15} more: "
+            "switchover models list --status deprecated --within 365d[/]"
+        )
+
+
+async def _simulated_requests(console: Console) -> None:
+    from switchover.adapt import adapt
+    from switchover.providers.base import ProviderSettings
+    from switchover.providers.openai_chat import OpenAIChatProvider
+    from switchover.providers.sim import SimEngine, run_sim_server
+
+    request = ChatRequest(
+        model="gpt-4o-2024-08-06",
+        messages=[
+            Message.system("You are a concise support assistant for Acme Shop."),
+            Message.user("My order A1234 has not arrived. What should I do?"),
+        ],
+        max_output_tokens=300,
+        max_tokens_field="max_tokens",
+        temperature=0.2,
+    )
+    with run_sim_server(SimEngine(seed=7)) as base_url:
+        console.print(f"simulator listening on {base_url} (OpenAI and Anthropic wire formats)")
+        settings = ProviderSettings(
+            base_url=base_url + "/v1", api_key="sim-demo-key", max_retries=0
+        )
+        async with OpenAIChatProvider(settings) as provider:
+            started = time.perf_counter()
+            resp = await provider.complete(request)
+            ms = (time.perf_counter() - started) * 1000
+            console.print(
+                f"[bold]{resp.model}[/] answered in {ms:.0f} ms, {resp.usage.output_tokens} tokens out:"
+            )
+            console.print(f"  [green]{resp.text[:300]}[/]")
+
+            target = request.model_copy(update={"model": "gpt-6-luna"})
+            console.print(
+                "\nThe same request sent unchanged to the replacement, [bold]gpt-6-luna[/]:"
+            )
+            try:
+                await provider.complete(target)
+                console.print("  [yellow]accepted (unexpected)[/]")
+            except ProviderBadRequestError as exc:
+                console.print(f"  [red]HTTP {exc.status}[/] {exc.provider_message or exc.message}")
+
+            adapted = adapt(request, "openai:gpt-6-luna")
+            console.print("Adapted by switchover first:")
+            for ch in adapted.changes:
+                console.print(f"  - {ch.kind} [bold]{ch.param}[/]: {ch.reason}")
+            resp2 = await provider.complete(adapted.request)
+            console.print(f"  [green]accepted[/]: {resp2.text[:160]}")
+
+
+def simulator_step(console: Console) -> None:
+    asyncio.run(_simulated_requests(console))
 
 
 def main() -> None:
-    console = Console()
-    console.print(Rule(f"switchover {__version__} demo (offline, simulator only)"))
+    from switchover.cli._output import console
+
+    today = date.today()
+    console.print(
+        Rule(f"switchover {__version__}: offline migration demo (simulator, no API keys)")
+    )
+    _step(
+        console,
+        1,
+        "Deadlines",
+        "Which models are being retired, when, and what replaces them (shipped catalog, with sources).",
+    )
+    deadlines_step(console, today)
+    _step(
+        console,
+        2,
+        "A request through the simulator",
+        "A real HTTP round trip in the OpenAI wire format; the simulator enforces each model's parameter rules.",
+    )
+    simulator_step(console)
+    console.print()
+    console.print(Rule("demo complete"))
 
 
 if __name__ == "__main__":
