@@ -885,7 +885,14 @@ async def test_stream_error_event_raises(wire: WireServer) -> None:
             "Number of request tokens has exceeded your per-minute rate limit",
             RateLimitError,
         ),
+        (
+            413,
+            "request_too_large",
+            "Request exceeds the maximum allowed number of bytes.",
+            ProviderBadRequestError,
+        ),
         (500, "api_error", "Internal server error", ProviderServerError),
+        (504, "timeout_error", "Request timed out", ProviderServerError),
         (529, "overloaded_error", "Overloaded", RateLimitError),
     ],
 )
@@ -921,6 +928,34 @@ async def test_retries_429_and_529_honouring_retry_after(wire: WireServer, sleep
     assert sleeps.delays[0] == 2.0
     assert len(sleeps.delays) == 2
     assert wire.requests[0].json == wire.requests[2].json
+
+
+async def test_retries_after_a_connection_reset(wire: WireServer, sleeps: Any) -> None:
+    wire.queue(Reply(action="reset"), Reply(json=TOOL_BODY))
+    async with _provider(wire, max_retries=1, sleep=sleeps, rand=lambda: 0.25) as provider:
+        resp = await provider.complete(_simple_request())
+    assert resp.id == "msg_014p7gG3wDgGV9EUtLvnow3U"
+    assert len(sleeps.delays) == 1
+
+
+def test_stream_decoder_reads_cumulative_usage_in_message_delta() -> None:
+    dec = ac.StreamDecoder()
+    usage = {"input_tokens": 7, "cache_read_input_tokens": 3, "output_tokens": 9}
+    events = dec.feed("message_delta", {"type": "message_delta", "delta": {}, "usage": usage})
+    assert [e.type for e in events] == ["usage"]
+    assert events[0].usage == Usage(input_tokens=10, cached_input_tokens=3, output_tokens=9)
+    assert dec.feed("ping", {"type": "ping"}) == []
+    assert (
+        dec.feed(
+            "content_block_delta",
+            {
+                "type": "content_block_delta",
+                "index": 5,
+                "delta": {"type": "input_json_delta", "partial_json": "{}"},
+            },
+        )
+        == []
+    )
 
 
 async def test_retries_give_up_with_the_last_error(wire: WireServer, sleeps: Any) -> None:

@@ -910,6 +910,14 @@ async def test_retries_429_and_503_honouring_retry_after(wire: WireServer, sleep
     assert len(sleeps.delays) == 2
 
 
+async def test_retries_after_a_connection_reset(wire: WireServer, sleeps: Any) -> None:
+    wire.queue(Reply(action="reset"), Reply(json=STREAM_BODY))
+    async with _provider(wire, max_retries=1, sleep=sleeps, rand=lambda: 0.25) as provider:
+        resp = await provider.complete(_simple_request())
+    assert resp.id == "rid-1"
+    assert len(sleeps.delays) == 1
+
+
 async def test_key_never_shows_in_repr_or_errors(wire: WireServer) -> None:
     wire.queue(
         Reply(
