@@ -251,8 +251,9 @@ def test_format_amount() -> None:
     assert format_amount("fmt", "pass", -0.123) == "-12.3 pts"
     assert format_amount("fmt", "pass", 0.5, signed=False) == "50.0%"
     assert format_amount("latency_s", "value", 0.25) == "+250 ms"
-    assert format_amount("cost_usd", "value", 0.5) == "+0.5000 $"
-    assert format_amount("cost_usd", "value", 0.0001) == "+0.000100 $"
+    assert format_amount("cost_usd", "value", 0.5) == "+$0.5000"
+    assert format_amount("cost_usd", "value", -0.0001) == "-$0.000100"
+    assert format_amount("cost_usd", "value", 0.25, signed=False) == "$0.2500"
     assert format_amount("x", "score", None) == "n/a"
 
 

@@ -65,7 +65,9 @@ def format_amount(name: str, kind: str, x: float | None, *, signed: bool = True)
     if name.endswith("_s"):
         return f"{x * 1000:{sign}.0f} ms"
     if name.endswith("_usd"):
-        return f"{x:{sign}.6f} $" if abs(x) < 0.01 else f"{x:{sign}.4f} $"
+        sgn = ("-" if x < 0 else "+") if signed else ("-" if x < 0 else "")
+        digits = 6 if abs(x) < 0.01 else 4
+        return f"{sgn}${abs(x):.{digits}f}"
     return f"{x:{sign}.3g}"
 
 
