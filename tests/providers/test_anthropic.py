@@ -1136,3 +1136,17 @@ def test_official_sdk_request_is_decoded_by_the_server_codec() -> None:
     assert final.content[0].text == "It is sunny."  # type: ignore[union-attr]
     assert final.content[1].input == {"city": "Paris"}  # type: ignore[union-attr]
     assert final.usage.output_tokens == 12
+
+
+@pytest.mark.live
+async def test_live_round_trip() -> None:
+    """Against the real API (needs ANTHROPIC_API_KEY and --run-live)."""
+    req = ChatRequest(
+        model="claude-haiku-4-5", messages=[Message.user("Say OK.")], max_output_tokens=16
+    )
+    async with ac.create_provider(ProviderSettings(max_retries=2)) as provider:
+        plain = await provider.complete(req)
+        streamed = await provider.complete_streaming(req)
+    assert plain.text
+    assert streamed.text
+    assert plain.usage.output_tokens > 0

@@ -961,3 +961,16 @@ async def test_registered_as_entry_point(wire: WireServer) -> None:
     provider = create_provider("gemini", ProviderSettings(base_url=wire.base_url, api_key=KEY))
     assert isinstance(provider, gc.GeminiProvider)
     await provider.aclose()
+
+
+@pytest.mark.live
+async def test_live_round_trip() -> None:
+    """Against the real API (needs GEMINI_API_KEY and --run-live)."""
+    req = ChatRequest(
+        model="gemini-2.5-flash", messages=[Message.user("Say OK.")], max_output_tokens=64
+    )
+    async with gc.create_provider(ProviderSettings(max_retries=2)) as provider:
+        plain = await provider.complete(req)
+        streamed = await provider.complete_streaming(req)
+    assert plain.usage.input_tokens > 0
+    assert streamed.finish_reason in ("stop", "length")
