@@ -117,13 +117,14 @@ _MAPPED = {
     "stream",
     "output_format",
 }
+# Neutral fields with no Messages API slot (reasoning effort travels as extra output_config).
 _UNSUPPORTED = (
-    ("presence_penalty", "presence_penalty"),
-    ("frequency_penalty", "frequency_penalty"),
-    ("seed", "seed"),
-    ("logprobs", "logprobs"),
-    ("top_logprobs", "top_logprobs"),
-    ("reasoning_effort", "reasoning_effort"),
+    "presence_penalty",
+    "frequency_penalty",
+    "seed",
+    "logprobs",
+    "top_logprobs",
+    "reasoning_effort",
 )
 
 
@@ -253,8 +254,8 @@ def encode_request(req: ChatRequest) -> dict[str, Any]:
             hint="Set max_output_tokens, or run the request through switchover.adapt, "
             "which adds the target model's default.",
         )
-    for attr, name in _UNSUPPORTED:
-        if getattr(req, attr) is not None:
+    for name in _UNSUPPORTED:
+        if getattr(req, name) is not None:
             raise _err(
                 name,
                 "the Anthropic Messages API has no equivalent parameter",
