@@ -181,3 +181,29 @@ def test_profile_file_errors(tmp_path: Path) -> None:
     badj.write_text("{\n,", encoding="utf-8")
     with pytest.raises(InputError, match=r"bad.json:2: invalid JSON"):
         load_profiles(badj)
+
+
+def test_works_with_the_evaluation_judge_prompt() -> None:
+    from switchover.chat import ChatResponse
+    from switchover.evaluate.judge import build_judge_request, parse_judge_answer
+    from switchover.evaluate.results import Case
+
+    req = ChatRequest(
+        model="gpt-4o",
+        messages=[Message.system("Be helpful."), Message.user("How do I reset my password?")],
+    )
+    case = Case(id="c1", request=req)
+    good = ChatResponse(model="m", text=GOOD)
+    refused = ChatResponse(
+        model="m", text="", refusal="I'm sorry, but I can't help with that request."
+    )
+    vague = ChatResponse(model="m", text="Please follow the instructions on the page.")
+    for a, b, winner in [
+        (good, refused, "A"),
+        (refused, good, "B"),
+        (vague, good, "B"),
+        (good, good, "tie"),
+    ]:
+        jr = build_judge_request(case, a, b, model="gpt-4o")
+        resp = engine().respond(jr, api="openai.chat")
+        assert parse_judge_answer(resp.text)[0] == winner, resp.text

@@ -162,7 +162,7 @@ def _tool_calls(
                 args = {profile.tool_arg_renames.get(k, k): v for k, v in args.items()}
             if hz.reorder:
                 args = dict(reversed(list(args.items())))
-        call_id = prefix + short_hash(req.canonical_json(), i, rng.random(), length=20)
+        call_id = prefix + short_hash(tool.name, i, rng.random(), length=20)
         calls.append(ToolCall.from_args(call_id, tool.name, args))
     return calls
 

@@ -8,6 +8,7 @@ minLength / maxLength, pattern (prompt values matching it), anyOf / oneOf / allO
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 import re
@@ -38,9 +39,13 @@ def _resolve(schema: Any, root: dict[str, Any]) -> dict[str, Any]:
     return schema if isinstance(schema, dict) else {}
 
 
-def _words(name: str) -> set[str]:
-    parts = re.sub(r"([a-z])([A-Z])", r"\1 \2", name).replace("_", " ").replace("-", " ")
-    return {w.lower() for w in parts.split() if w}
+_CAMEL = re.compile(r"([a-z])([A-Z])")
+
+
+@functools.lru_cache(maxsize=4096)
+def _words(name: str) -> frozenset[str]:
+    parts = _CAMEL.sub(r"\1 \2", name).replace("_", " ").replace("-", " ")
+    return frozenset(w.lower() for w in parts.split() if w)
 
 
 class _Gen:
@@ -57,9 +62,12 @@ class _Gen:
         if isinstance(s.get("enum"), list) and s["enum"]:
             return self._pick_enum(s["enum"])
         for key in ("anyOf", "oneOf"):
-            options = [o for o in s.get(key, []) if _resolve(o, self.root).get("type") != "null"]
-            if options:
-                return self.value(options[0], name, depth)
+            if not s.get(key):
+                continue
+            options = [o for o in s[key] if _resolve(o, self.root).get("type") != "null"]
+            if not options:
+                return None
+            return self.value(options[0], name, depth)
         if "allOf" in s:
             merged: dict[str, Any] = {}
             for part in s["allOf"]:
@@ -176,17 +184,21 @@ class _Gen:
         fmt = s.get("format")
         words = _words(name)
         candidates: list[str] = []
-        if fmt == "email" or "email" in words:
+        if fmt == "email":
             candidates = [*f.emails, "customer@example.com"]
         elif fmt == "date":
             candidates = [*f.dates, "2026-11-26"]
         elif fmt == "date-time":
             candidates = [d + "T09:00:00Z" for d in f.dates] + ["2026-11-26T09:00:00Z"]
-        elif fmt in ("uri", "url") or words & {"url", "uri", "link"}:
+        elif fmt in ("uri", "url"):
             candidates = ["https://example.com/" + (f.terms[0] if f.terms else "item")]
         elif fmt == "uuid":
             h = f"{self.rng.getrandbits(128):032x}"
             candidates = [f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:32]}"]
+        elif "email" in words:
+            candidates = [*f.emails, "customer@example.com"]
+        elif words & {"url", "uri", "link"}:
+            candidates = ["https://example.com/" + (f.terms[0] if f.terms else "item")]
         elif words & {"id", "number", "ref", "reference", "sku", "code"}:
             candidates = [*f.ids_for(words), *f.numbers, f"ID-{self.rng.randrange(10000, 99999)}"]
         elif "date" in words:
@@ -241,11 +253,15 @@ def generate_value(
     return _Gen(facts, rng, schema, summary or " ".join(facts.terms[:5])).value(schema)
 
 
-def tool_terms(tool: Tool) -> set[str]:
-    words = _words(tool.name)
-    for w in re.findall(r"[A-Za-z]{3,}", tool.description or ""):
-        words.add(w.lower())
-    return {w.rstrip("s") for w in words if w not in STOPWORDS}
+def tool_terms(tool: Tool) -> frozenset[str]:
+    return _tool_terms(tool.name, tool.description or "")
+
+
+@functools.lru_cache(maxsize=1024)
+def _tool_terms(name: str, description: str) -> frozenset[str]:
+    words = set(_words(name))
+    words.update(w.lower() for w in re.findall(r"[A-Za-z]{3,}", description))
+    return frozenset(w.rstrip("s") for w in words if w not in STOPWORDS)
 
 
 def choose_tools(tools: list[Tool], facts: PromptFacts, *, forced: bool) -> Tool | None:

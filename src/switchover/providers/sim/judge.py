@@ -5,7 +5,8 @@ A request is a judging request when its system (or developer) prompt contains
 ``<answer_b>...</answer_b>``. Optional tags: ``<question>`` (the original prompt; its key
 terms are the expected keywords when none are given), ``<expected_keywords>`` (comma
 separated) and ``<reference>`` (a reference answer; JSON-ness and plain-vs-markdown are
-taken from it). The reply is JSON ``{"winner": "A"|"B"|"tie", "reason": "..."}``.
+taken from it). ``<conversation>`` (as switchover.evaluate.judge renders it) stands in for
+``<question>``: its last ``user:`` turn is the question. The reply is JSON ``{"winner": "A"|"B"|"tie", "reason": "..."}``.
 
 Penalties per answer: empty 3, refusal 4, invalid JSON where JSON is expected 3, JSON in
 code fences 2, markdown where the reference is plain 1, each missing keyword 1, truncated
@@ -55,11 +56,18 @@ def is_judge_request(req: ChatRequest) -> bool:
     return "<answer_a>" in body and "<answer_b>" in body
 
 
+def _last_user_turn(conversation: str) -> str:
+    """The last ``user: ...`` turn of a rendered conversation (turns split by blank lines)."""
+    turns = re.split(r"\n\n(?=(?:system|developer|user|assistant|tool): )", conversation)
+    users = [t.removeprefix("user: ") for t in turns if t.startswith("user: ")]
+    return users[-1] if users else conversation
+
+
 def parse_judge_input(req: ChatRequest) -> JudgeInput:
     body = "\n".join(m.text for m in req.messages if m.role not in ("system", "developer"))
     a = _tag(body, "answer_a") or ""
     b = _tag(body, "answer_b") or ""
-    question = _tag(body, "question") or ""
+    question = _tag(body, "question") or _last_user_turn(_tag(body, "conversation") or "")
     kw_text = _tag(body, "expected_keywords")
     if kw_text:
         keywords = tuple(k.strip().lower() for k in kw_text.split(",") if k.strip())
@@ -77,7 +85,7 @@ def _looks_json(text: str) -> bool:
 
 def _penalties(answer: str, inp: JudgeInput, expect_json: bool) -> list[tuple[str, float]]:
     text = answer.strip()
-    if not text:
+    if not text or text == "(empty answer)":
         return [("empty answer", 3.0)]
     out: list[tuple[str, float]] = []
     if _REFUSAL.search(text):

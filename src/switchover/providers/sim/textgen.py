@@ -11,6 +11,7 @@ import json
 import math
 import random
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,7 +75,7 @@ class PromptFacts:
     names: list[str] = field(default_factory=list)
     id_context: dict[str, set[str]] = field(default_factory=dict)  # id -> words just before it
 
-    def ids_for(self, words: set[str]) -> list[str]:
+    def ids_for(self, words: AbstractSet[str]) -> list[str]:
         """Ids preceded by one of ``words`` first, then the others, in order of appearance."""
         near = [i for i in self.ids if self.id_context.get(i, set()) & words]
         return near + [i for i in self.ids if i not in near]
@@ -116,7 +117,7 @@ def extract_facts(text: str, *, max_terms: int = 6) -> PromptFacts:
         terms=ranked[:max_terms],
         ids=ids,
         emails=emails,
-        numbers=_dedup(_NUMBER.findall(scrubbed)),
+        numbers=[n for n in _dedup(_NUMBER.findall(_DATE.sub(" ", scrubbed))) if n not in ids],
         dates=_dedup(_DATE.findall(text)),
         quoted=_dedup(_QUOTED.findall(text)),
         names=_dedup(_PROPER.findall(text)),
