@@ -13,6 +13,8 @@ from wire_server import Recorded, Reply, WireServer
 
 from switchover.chat import ChatResponse, StreamEvent, ToolCall, Usage
 from switchover.providers import openai_chat as oc
+from switchover.providers import openai_responses as orr
+from switchover.providers._replay import public_extra
 from switchover.providers.base import ProviderSettings
 
 KEY = "sk-test-SECRET123456"
@@ -203,3 +205,147 @@ async def test_our_client_against_our_server_codec_matches_sdk_view() -> None:
         "req_sdk",
         "req_sdk_stream",
     )
+
+
+# --- Responses API ------------------------------------------------------------------------
+
+R_RESP = ChatResponse(
+    model="o4-mini",
+    text="Sunny.",
+    reasoning_text="Check the sky.",
+    tool_calls=[ToolCall.from_args("call_3", "get_weather", {"city": "Oslo"})],
+    finish_reason="tool_calls",
+    usage=Usage(input_tokens=50, cached_input_tokens=20, output_tokens=9, reasoning_tokens=3),
+)
+
+
+def _answer_responses(rec: Recorded) -> Reply:
+    body = rec.json
+    if not body.get("stream"):
+        return Reply(json=orr.encode_response(R_RESP, model=body["model"]))
+    enc = orr.StreamEncoder(body["model"])
+    events = [
+        StreamEvent(type="start", model=body["model"]),
+        StreamEvent(type="reasoning", text="Check the sky."),
+        StreamEvent(type="text", text="Sun"),
+        StreamEvent(type="text", text="ny."),
+        StreamEvent(type="tool_call_start", index=0, tool_call_id="call_3", name="get_weather"),
+        StreamEvent(type="tool_call_delta", index=0, arguments_delta='{"city":"Oslo"}'),
+        StreamEvent(type="usage", usage=R_RESP.usage),
+        StreamEvent(type="finish", finish_reason="tool_calls"),
+    ]
+    return Reply(sse=[f for ev in events for f in enc.encode(ev)] + enc.close())
+
+
+async def test_sdk_responses_request_decodes_and_sdk_parses_our_response() -> None:
+    with WireServer(handler=_answer_responses) as srv:
+        async with openai.AsyncOpenAI(
+            api_key=KEY, base_url=srv.base_url + "/v1", max_retries=0
+        ) as client:
+            resp = await client.responses.create(
+                model="o4-mini",
+                instructions="Be brief.",
+                input=[
+                    {
+                        "role": "user",
+                        "content": [
+                            {"type": "input_text", "text": "Weather?"},
+                            {
+                                "type": "input_image",
+                                "image_url": "https://example.com/a.png",
+                                "detail": "low",
+                            },
+                        ],
+                    },
+                    {
+                        "type": "function_call",
+                        "call_id": "call_0",
+                        "name": "get_weather",
+                        "arguments": '{"city":"Rome"}',
+                    },
+                    {"type": "function_call_output", "call_id": "call_0", "output": "warm"},
+                ],
+                tools=[
+                    {
+                        "type": "function",
+                        "name": "get_weather",
+                        "description": "Weather for a city",
+                        "parameters": {
+                            "type": "object",
+                            "properties": {"city": {"type": "string"}},
+                        },
+                        "strict": False,
+                    }
+                ],
+                tool_choice="required",
+                text={
+                    "format": {
+                        "type": "json_schema",
+                        "name": "w",
+                        "schema": {"type": "object"},
+                        "strict": True,
+                    }
+                },
+                reasoning={"effort": "low", "summary": "auto"},
+                max_output_tokens=300,
+                temperature=0.7,
+                store=False,
+                previous_response_id="resp_prev",
+                metadata={"a": "b"},
+            )
+        rec = srv.last
+    assert rec.path == "/v1/responses"
+    req = orr.decode_request(rec.json)
+    assert req.messages[0].role == "system"
+    assert req.messages[0].text == "Be brief."
+    assert req.messages[1].text == "Weather?"
+    assert req.messages[2].tool_calls[0].arguments == {"city": "Rome"}
+    assert req.messages[3].tool_call_id == "call_0"
+    assert req.tools[0].name == "get_weather"
+    assert req.tool_choice is not None
+    assert req.tool_choice.mode == "required"
+    assert req.response_format is not None
+    assert (req.response_format.type, req.response_format.name, req.response_format.strict) == (
+        "json_schema",
+        "w",
+        True,
+    )
+    assert (req.reasoning_effort, req.max_output_tokens, req.temperature) == ("low", 300, 0.7)
+    assert public_extra(req.extra) == {
+        "store": False,
+        "previous_response_id": "resp_prev",
+        "reasoning": {"summary": "auto"},
+    }
+    assert orr.encode_request(req) == rec.json
+    # The SDK parsed our response object.
+    assert resp.output_text == "Sunny."
+    assert [it.type for it in resp.output] == ["reasoning", "message", "function_call"]
+    call = resp.output[2]
+    assert call.type == "function_call"
+    assert (call.call_id, call.name, call.arguments) == ("call_3", "get_weather", '{"city":"Oslo"}')
+    assert resp.usage is not None
+    assert resp.usage.input_tokens_details.cached_tokens == 20
+
+
+async def test_sdk_responses_stream_parses_our_event_sequence() -> None:
+    with WireServer(handler=_answer_responses) as srv:
+        async with openai.AsyncOpenAI(
+            api_key=KEY, base_url=srv.base_url + "/v1", max_retries=0
+        ) as client:
+            stream = await client.responses.create(model="o4-mini", input="Weather?", stream=True)
+            kinds: list[str] = []
+            text: list[str] = []
+            final = None
+            async for event in stream:
+                kinds.append(event.type)
+                if event.type == "response.output_text.delta":
+                    text.append(event.delta)
+                if event.type == "response.completed":
+                    final = event.response
+    assert kinds[0] == "response.created"
+    assert "response.function_call_arguments.done" in kinds
+    assert "".join(text) == "Sunny."
+    assert final is not None
+    assert final.output_text == "Sunny."
+    assert final.usage is not None
+    assert final.usage.output_tokens_details.reasoning_tokens == 3
