@@ -14,7 +14,6 @@ __all__ = [
     "PRICE_HINT",
     "call_fields",
     "is_test_path",
-    "line_snippet",
     "suppression",
 ]
 
@@ -48,20 +47,15 @@ def is_test_path(rel: str) -> bool:
     return _TEST_PATH.search(rel) is not None
 
 
-def suppression(lines: list[str], line: int) -> str | None:
-    """The reason of a ``switchover: ignore[reason]`` on ``line`` (1-based) or the line above."""
-    for idx in (line - 1, line - 2):
+def suppression(lines: list[str], line: int, end_line: int | None = None) -> str | None:
+    """The reason of a ``switchover: ignore[reason]`` on the line above or on lines
+    ``line``..``end_line`` (1-based) of a finding."""
+    for idx in (line - 2, *range(line - 1, max(end_line or line, line))):
         if 0 <= idx < len(lines):
             m = _SUPPRESS.search(lines[idx])
             if m:
                 return m.group(1) or "ignored"
     return None
-
-
-def line_snippet(lines: list[str], line: int) -> str:
-    if 1 <= line <= len(lines):
-        return lines[line - 1].strip()[:200]
-    return ""
 
 
 def call_fields(

@@ -139,7 +139,7 @@ class _Extractor:
             snippet=self.lines[line - 1].strip()[:200] if line <= len(self.lines) else "",
             cell=self.cell,
             symbol=self.symbol(node),
-            suppressed=suppression(self.lines, line),
+            suppressed=suppression(self.lines, line, getattr(node, "end_lineno", None)),
             **kw,
         )
 

@@ -149,7 +149,7 @@ class _TreeExtractor:
             col=col + 1,
             snippet=self.lines[row].strip()[:200] if row < len(self.lines) else "",
             symbol=self._symbol(node),
-            suppressed=suppression(self.lines, row + 1),
+            suppressed=suppression(self.lines, row + 1, node.end_point[0] + 1),
             **kw,
         )
 

@@ -95,8 +95,8 @@ _GENERATED_SUFFIXES = (".min.js", ".min.css", ".pb.go", "_pb2.py", ".generated.c
 
 def file_kind(name: str) -> str | None:
     """The reader for a file name, or None when scan does not read that kind of file."""
-    if name in _LOCKFILES or name.endswith(_GENERATED_SUFFIXES):
-        return None
+    if name in _LOCKFILES or name == "switchover.toml" or name.endswith(_GENERATED_SUFFIXES):
+        return None  # lock files, generated code and switchover's own plan are not usage
     if name.startswith(".env") or name.endswith(".env"):
         return "env"
     low = name.lower()

@@ -1,0 +1,3 @@
+"""The labelled corpus is data for tests/scan, not tests to collect."""
+
+collect_ignore_glob = ["*"]
