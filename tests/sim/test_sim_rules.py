@@ -89,3 +89,23 @@ def test_default_engine_serves_catalog_models_only() -> None:
     ids = eng.model_ids()
     assert "gpt-4o-2024-08-06" in ids
     assert len(ids) > 100
+
+
+def test_cost_uses_catalog_prices_or_price_as() -> None:
+    from switchover.catalog import get_catalog
+    from switchover.chat import Usage
+    from switchover.providers.sim import SimProfile
+
+    usage = Usage(input_tokens=1_000_000, output_tokens=1_000_000)
+    eng = SimEngine(
+        {
+            "sim-old": SimProfile(name="old", price_as="gpt-4o-2024-08-06"),
+            "gpt-4o*": BUILTIN_PROFILES["baseline"],
+        },
+        rules=None,
+    )
+    expected = get_catalog().cost("gpt-4o-2024-08-06", usage)
+    assert expected is not None
+    assert eng.cost("sim-old", usage) == expected
+    assert eng.cost("gpt-4o-2024-08-06", usage) == expected
+    assert eng.cost("not-served", usage) is None

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from switchover.chat import ChatRequest, ChatResponse
+from switchover.chat import ChatRequest, ChatResponse, Usage
 from switchover.errors import ModelNotFoundError, ProviderBadRequestError, RateLimitError
 from switchover.providers.sim._rng import lognormal_ms, rng_for, short_hash
 from switchover.providers.sim.faults import RpmLimiter, pick_fault, raise_fault
@@ -121,6 +121,17 @@ class SimEngine:
 
             return sorted({e.id for e in get_catalog().entries})
         return [k for k in self.profiles if not any(ch in k for ch in "*?[")]
+
+    def cost(self, model: str, usage: Usage) -> float | None:
+        """USD for ``usage`` at catalog prices: the profile's ``price_as`` model if set,
+        else ``model`` itself; ``None`` when the catalog has no price."""
+        from switchover.catalog import get_catalog
+
+        try:
+            price_model = self.profile_for(model).price_as or model
+        except ModelNotFoundError:
+            price_model = model
+        return get_catalog().cost(price_model, usage)
 
     # -- answering ------------------------------------------------------------------------
     def check_rules(self, model: str, body: dict[str, Any], api: str) -> None:
