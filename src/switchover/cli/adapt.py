@@ -37,7 +37,10 @@ def read_request(path: Path, fmt: str = "auto", *, model: str | None = None) -> 
     if not isinstance(body, dict):
         raise InputError("the request must be a JSON object", path=str(path))
     api = detect_api(body) if fmt == "auto" else fmt
-    return decode_wire(body, api, path=str(path), model=model), api
+    request = decode_wire(body, api, path=str(path), model=model)
+    if not request.messages:
+        raise InputError("at least one message is required", path=str(path), field="messages")
+    return request, api
 
 
 def _policy(strict: bool, migration: Any) -> Policy:
