@@ -191,7 +191,9 @@ def test_plan_mismatch_is_detected(plan: RolloutPlan) -> None:
 
 def test_event_summary_and_state_round_trip(plan: RolloutPlan) -> None:
     t = promote(_walk(plan, 1), plan, T0, actor=U, reason="looks good")
-    assert t.event.summary == "promote by user:alice: shadow[1] 0% -> canary[2] 5% (looks good)"
+    assert t.event.summary == (
+        "promote by user:alice: shadow (stage 1) -> canary 5% (stage 2) (looks good)"
+    )
     assert RolloutState.model_validate_json(t.state.model_dump_json()) == t.state
     assert initial_state("bot", T0).describe() == "baseline only (not started)"
     assert _walk(plan, 1).describe() == "shadow 100% (stage 1)"

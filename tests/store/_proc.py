@@ -10,11 +10,12 @@ from switchover.rollout import default_plan, initial_state, promote
 from switchover.store import open_store
 
 
-def cas(url: str, start_at: float, name: str) -> None:
+def cas(url: str, name: str) -> None:
     with open_store(url) as store:
         state = store.get_rollout("bot") or initial_state("bot", datetime.now(UTC))
         t = promote(state, default_plan("bot"), datetime.now(UTC), actor=f"user:{name}")
-        time.sleep(max(0.0, start_at - time.time()))
+        print(f"ready {state.version}", flush=True)
+        sys.stdin.readline()  # "go": every contender has read the same version
         won = store.put_rollout(t.state, state.version, audit=t.event)
         print("won" if won else "lost", flush=True)
 
@@ -41,7 +42,7 @@ def advance(url: str, steps: int) -> None:
 if __name__ == "__main__":
     cmd, url = sys.argv[1], sys.argv[2]
     if cmd == "cas":
-        cas(url, float(sys.argv[3]), sys.argv[4])
+        cas(url, sys.argv[3])
     elif cmd == "listen":
         listen(url)
     elif cmd == "advance":

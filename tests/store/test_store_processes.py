@@ -44,13 +44,21 @@ def _step(store: Store, migration: str = "bot") -> int:
 def test_cas_across_processes_exactly_one_wins(shared_url: str) -> None:
     with open_store(shared_url) as store:
         _step(store)
-    start_at = time.time() + 2.5  # both have read version 1 by then
-    procs = [_spawn("cas", shared_url, str(start_at), f"p{i}") for i in range(3)]
+    procs = [_spawn("cas", shared_url, f"p{i}") for i in range(3)]
     outs = []
-    for p in procs:
-        out, err = p.communicate(timeout=30)
-        assert p.returncode == 0, err
-        outs.append(out.strip())
+    try:
+        for p in procs:
+            assert p.stdout is not None
+            assert p.stdout.readline().strip() == "ready 1"
+    finally:
+        for p in procs:  # release them all at once
+            assert p.stdin is not None
+            p.stdin.write("go\n")
+            p.stdin.flush()
+        for p in procs:
+            out, err = p.communicate(timeout=30)
+            assert p.returncode == 0, err
+            outs.append(out.strip())
     assert sorted(outs) == ["lost", "lost", "won"]
     with open_store(shared_url) as store:
         state = store.get_rollout("bot")

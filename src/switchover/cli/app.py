@@ -29,6 +29,7 @@ COMMAND_MODULES: list[str] = [
     "switchover.cli.catalog",
     "switchover.cli.config",
     "switchover.cli.models",
+    "switchover.cli.rollout",
     "switchover.cli.scan",
     "switchover.cli.sim",
 ]

@@ -31,6 +31,7 @@ from switchover.rollout.plan import (
     default_plan,
     format_duration,
     parse_duration,
+    plan_from_settings,
 )
 from switchover.rollout.schedule import (
     Schedule,
@@ -98,6 +99,7 @@ __all__ = [
     "nearest_rank",
     "parse_duration",
     "pause",
+    "plan_from_settings",
     "promote",
     "record_gate_failure",
     "required_duration",

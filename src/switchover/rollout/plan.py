@@ -7,10 +7,21 @@ accept ``"24h"``, ``"90m"``, ``"30s"``, ``"2d"``, ``"1h30m"``, a number of secon
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from switchover.errors import ConfigError
 
 __all__ = [
     "Duration",
@@ -22,6 +33,7 @@ __all__ = [
     "default_plan",
     "format_duration",
     "parse_duration",
+    "plan_from_settings",
 ]
 
 GateMetric = Literal["error_rate", "p95_latency", "cost_per_request", "check_pass_rate"]
@@ -219,3 +231,43 @@ def default_plan(migration: str, *, deadline: datetime | None = None) -> Rollout
             Stage(kind="canary", percent=100, duration=4 * h, min_duration=h),
         ],
     )
+
+
+def plan_from_settings(
+    migration: str,
+    settings: Mapping[str, Any],
+    *,
+    deadline: date | datetime | None = None,
+    source: str | None = None,
+    prefix: str = "rollout",
+) -> RolloutPlan:
+    """Build the plan from a migration's ``rollout`` table in ``switchover.toml``.
+
+    An empty table gives :func:`default_plan`. ``deadline`` (the migration's shutdown
+    date: the ramp must finish by 00:00 UTC that day) applies unless the table sets one.
+    Invalid values raise :class:`ConfigError` naming ``source`` and the field.
+    """
+    if isinstance(deadline, date) and not isinstance(deadline, datetime):
+        deadline = datetime(deadline.year, deadline.month, deadline.day, tzinfo=UTC)
+    data = dict(settings)
+    if not data:
+        return default_plan(migration, deadline=deadline)
+    data.setdefault("migration", migration)
+    if deadline is not None:
+        data.setdefault("deadline", deadline)
+    if "stages" not in data:
+        data["stages"] = [s.model_dump() for s in default_plan(migration).stages]
+    try:
+        return RolloutPlan.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(x) for x in err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (see docs/rollout.md for the plan's keys)"
+        raise ConfigError(
+            msg,
+            path=source,
+            field=f"{prefix}.{loc}" if loc else prefix,
+            hint="See docs/rollout.md: stages, gates, failure_limit, fallback_on_error.",
+        ) from None

@@ -144,12 +144,26 @@ class AuditEvent(_Frozen):
         return validate_actor(value)
 
     @property
+    def from_text(self) -> str:
+        return _where(self.from_status, self.from_stage, self.from_percent)
+
+    @property
+    def to_text(self) -> str:
+        return _where(self.to_status, self.to_stage, self.to_percent)
+
+    @property
     def summary(self) -> str:
-        frm = f"{self.from_status}[{self.from_stage + 1}] {self.from_percent:g}%"
-        to = f"{self.to_status}[{self.to_stage + 1}] {self.to_percent:g}%"
-        return f"{self.action} by {self.actor}: {frm} -> {to}" + (
-            f" ({self.reason})" if self.reason else ""
-        )
+        """E.g. ``promote by user:alice: shadow (stage 1) -> canary 1% (stage 2) (why)``."""
+        text = f"{self.action} by {self.actor}: {self.from_text} -> {self.to_text}"
+        return text + (f" ({self.reason})" if self.reason else "")
+
+
+def _where(status: Status, stage: int, percent: float) -> str:
+    if status in ("baseline", "complete", "rolled_back"):
+        return status.replace("_", " ")
+    if status == "shadow":
+        return f"shadow (stage {stage + 1})"
+    return f"{status} {percent:g}% (stage {stage + 1})"
 
 
 def initial_state(migration: str, now: datetime) -> RolloutState:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from switchover.errors import StoreError
 from switchover.rollout.metrics import RequestRecord
-from switchover.store.base import ChangeCallback, Store, Unsubscribe
+from switchover.store.base import ChangeCallback, Store, StoreURLError, Unsubscribe
 from switchover.store.migrations import LATEST as SCHEMA_VERSION
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "RequestRecord",
     "Store",
     "StoreError",
+    "StoreURLError",
     "Unsubscribe",
     "open_store",
 ]
@@ -47,7 +48,7 @@ def open_store(url: str) -> Store:
 
         path = url[len("sqlite:///") :]
         if not path:
-            raise StoreError(f"store URL {url!r} names no file", hint=_HINT)
+            raise StoreURLError(f"store URL {url!r} names no file", hint=_HINT)
         return SQLiteStore(path, url=url)
     scheme = url.partition(":")[0].lower() if ":" in url else ""
     if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
@@ -55,8 +56,8 @@ def open_store(url: str) -> Store:
 
         return PostgresStore(url)
     if scheme == "sqlite":
-        raise StoreError(f"malformed SQLite store URL {url!r}", hint=_HINT)
+        raise StoreURLError(f"malformed SQLite store URL {url!r}", hint=_HINT)
     guess = ""
     if not scheme and url.endswith((".db", ".sqlite", ".sqlite3")):
         guess = f" (did you mean sqlite:///{url}?)"
-    raise StoreError(f"unsupported store URL {url!r}{guess}", hint=_HINT)
+    raise StoreURLError(f"unsupported store URL {url!r}{guess}", hint=_HINT)

@@ -15,17 +15,24 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from switchover.errors import EXIT_USAGE, StoreError
 from switchover.rollout.metrics import Arm, RequestRecord, WindowMetrics
 from switchover.rollout.plan import RolloutPlan
 from switchover.rollout.state import AuditEvent, RolloutState
 
-__all__ = ["ChangeCallback", "Store", "Unsubscribe"]
+__all__ = ["ChangeCallback", "Store", "StoreURLError", "Unsubscribe"]
 
 ChangeCallback = Callable[[str], None]
 """Called with the migration name whose rollout state changed (at least once per change;
 re-read the state with ``get_rollout``)."""
 Unsubscribe = Callable[[], None]
 _log = logging.getLogger("switchover.store")
+
+
+class StoreURLError(StoreError):
+    """The store URL itself is wrong (a usage error, exit code 2)."""
+
+    exit_code = EXIT_USAGE
 
 
 class Store(ABC):

@@ -22,6 +22,7 @@ from psycopg import sql
 from psycopg_pool import ConnectionPool
 
 from switchover.errors import StoreError
+from switchover.store.base import StoreURLError
 from switchover.store.migrations import Dialect
 from switchover.store.sql import Cursor, Executor, SQLStore
 
@@ -57,7 +58,7 @@ def split_schema(url: str) -> tuple[str, str]:
         else:
             rest.append((k, v))
     if not _SCHEMA.match(schema):
-        raise StoreError(
+        raise StoreURLError(
             f"invalid schema name {schema!r} in the store URL",
             hint="Use letters, digits and underscores, e.g. ?schema=switchover",
         )
