@@ -1150,3 +1150,33 @@ async def test_live_round_trip() -> None:
     assert plain.text
     assert streamed.text
     assert plain.usage.output_tokens > 0
+
+
+def test_tool_result_with_non_neutral_content_is_replayed_whole() -> None:
+    result = {
+        "type": "tool_result",
+        "tool_use_id": "toolu_1",
+        "content": [
+            {"type": "text", "text": "two hits"},
+            {
+                "type": "search_result",
+                "source": "https://docs.example.com/a",
+                "title": "A",
+                "content": [{"type": "text", "text": "alpha"}],
+            },
+        ],
+    }
+    body = {
+        "model": "m",
+        "max_tokens": 8,
+        "messages": [
+            {
+                "role": "assistant",
+                "content": [{"type": "tool_use", "id": "toolu_1", "name": "search", "input": {}}],
+            },
+            {"role": "user", "content": [result]},
+        ],
+    }
+    req = ac.decode_request(body)
+    assert req.messages[1].text == "two hits"
+    assert ac.encode_request(req) == body

@@ -974,3 +974,42 @@ async def test_live_round_trip() -> None:
         streamed = await provider.complete_streaming(req)
     assert plain.usage.input_tokens > 0
     assert streamed.finish_reason in ("stop", "length")
+
+
+def test_parts_with_nested_extras_are_replayed_whole() -> None:
+    body = {
+        "contents": [
+            {
+                "role": "user",
+                "parts": [
+                    {
+                        "inlineData": {
+                            "mimeType": "image/png",
+                            "data": "AAAA",
+                            "displayName": "a.png",
+                        }
+                    }
+                ],
+            },
+            {
+                "role": "model",
+                "parts": [{"functionCall": {"name": "scan", "args": {}, "willContinue": True}}],
+            },
+            {
+                "role": "user",
+                "parts": [
+                    {
+                        "functionResponse": {
+                            "name": "scan",
+                            "response": {"output": "page 1"},
+                            "willContinue": True,
+                        }
+                    }
+                ],
+            },
+        ]
+    }
+    req = gc.decode_request(body)
+    assert req.messages[0].content == [ImagePart(data="AAAA", media_type="image/png")]
+    assert req.messages[2].text == "page 1"
+    assert gc.encode_request(req) == body

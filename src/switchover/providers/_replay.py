@@ -8,12 +8,14 @@ replayed, cache breakpoints kept). They are stored in ``ChatRequest.extra["_wire
 
     {"api": "anthropic.messages",
      "items": [{"at": "messages.3", "index": 0, "insert": {...whole block...}},
-               {"at": "system", "index": 1, "type": "text", "fields": {"cache_control": ...}}],
+               {"at": "system", "index": 1, "type": "text", "fields": {"cache_control": ...}},
+               {"at": "messages.2", "index": 0, "type": "tool_result", "replace": {...}}],
      "flags": {...codec-specific spelling choices...}}
 
 ``at`` names a list in the wire body; ``index`` is the position the item had there. When the
 same API's ``encode_request`` runs, inserts go back at their positions (ascending) and then
-extra fields are merged into blocks whose ``type`` still matches. Other APIs ignore the key,
+extra fields are merged into (or a ``replace`` item swapped for) blocks whose ``type`` still
+matches. Other APIs ignore the key,
 and the adapter should drop it when it changes the model (thinking blocks are model-bound).
 """
 
@@ -41,6 +43,11 @@ class ReplayLog:
     def fields(self, at: str, index: int, type_: str, fields: dict[str, Any]) -> None:
         if fields:
             self.items.append({"at": at, "index": index, "type": type_, "fields": fields})
+
+    def replace(self, at: str, index: int, type_: str, item: dict[str, Any]) -> None:
+        """Put ``item`` back whole over the re-encoded block (nested details the neutral
+        form loses, such as a tool result's document blocks)."""
+        self.items.append({"at": at, "index": index, "type": type_, "replace": item})
 
     def keep_unknown(
         self, at: str, index: int, type_: str, block: dict[str, Any], known: Iterable[str]
@@ -76,15 +83,20 @@ def apply_replay(
         if target is not None:
             target.insert(min(int(it["index"]), len(target)), it["insert"])
     for it in items:
-        if "fields" not in it:
+        if "fields" not in it and "replace" not in it:
             continue
         target = resolve(str(it["at"]))
         idx = int(it["index"])
-        if target is not None and 0 <= idx < len(target):
-            block = target[idx]
-            if isinstance(block, dict) and type_of(block) == it.get("type"):
-                for key, value in it["fields"].items():
-                    block.setdefault(key, value)
+        if target is None or not 0 <= idx < len(target):
+            continue
+        block = target[idx]
+        if not isinstance(block, dict) or type_of(block) != it.get("type"):
+            continue
+        if "replace" in it:
+            target[idx] = it["replace"]
+        else:
+            for key, value in it["fields"].items():
+                block.setdefault(key, value)
 
 
 def public_extra(extra: dict[str, Any]) -> dict[str, Any]:

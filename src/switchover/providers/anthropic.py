@@ -414,12 +414,16 @@ def _decode_user(
         if isinstance(block, dict) and block.get("type") == "tool_result":
             call_id = _req_str(block, "tool_use_id", f"{f}.tool_use_id")
             inner = block.get("content")
+            nested = ReplayLog(API)
             parts = (
-                _decode_parts(_as_blocks(inner, f"{f}.content"), f"{f}.content", at, _NullLog())
+                _decode_parts(_as_blocks(inner, f"{f}.content"), f"{f}.content", at, nested)
                 if inner is not None
                 else []
             )
-            log.keep_unknown(at, j, "tool_result", block, ("type", "tool_use_id", "content"))
+            if nested.items:  # documents, search results, cache_control inside the result
+                log.replace(at, j, "tool_result", block)
+            else:
+                log.keep_unknown(at, j, "tool_result", block, ("type", "tool_use_id", "content"))
             out.append(
                 Message(role="tool", content=parts, tool_call_id=call_id, name=names.get(call_id))
             )
@@ -428,19 +432,6 @@ def _decode_user(
     if rest or not out:
         out.append(Message(role="user", content=rest))
     return out
-
-
-class _NullLog(ReplayLog):
-    """Replay log for nested tool_result content: such details stay on the outer block."""
-
-    def __init__(self) -> None:
-        super().__init__(API)
-
-    def insert(self, at: str, index: int, item: dict[str, Any]) -> None:
-        pass
-
-    def fields(self, at: str, index: int, type_: str, fields: dict[str, Any]) -> None:
-        pass
 
 
 def _decode_assistant(

@@ -459,11 +459,10 @@ class _Decoder:
                 call_id = _call_id(fc, len(calls), part.get("thoughtSignature"))
                 calls.append(ToolCall.from_args(call_id, fc["name"], fc.get("args") or {}))
                 self.pending.append((call_id, fc["name"]))
-                known = ("functionCall", "thoughtSignature")
-                self.log.keep_unknown(at, j, "functionCall", part, known)
+                self._keep(at, j, "functionCall", part, ("id", "name", "args"), raw_part)
             elif "functionResponse" in part:
                 results.append(self._result(part, f))
-                self.log.keep_unknown(at, j, "functionResponse", part, ("functionResponse",))
+                self._keep(at, j, "functionResponse", part, ("id", "name", "response"), raw_part)
             elif "text" in part and not part.get("thought"):
                 media.append(TextPart(text=str(part["text"])))
                 self.log.keep_unknown(at, j, "text", part, ("text",))
@@ -472,7 +471,8 @@ class _Decoder:
             ) is not None:
                 media.append(image)
                 kind = "inlineData" if "inlineData" in part else "fileData"
-                self.log.keep_unknown(at, j, kind, part, (kind,))
+                inner = ("mimeType", "data") if kind == "inlineData" else ("mimeType", "fileUri")
+                self._keep(at, j, kind, part, inner, raw_part)
             else:
                 self.log.insert(at, j, raw_part)
         if role == "model":
@@ -480,6 +480,25 @@ class _Decoder:
         if media or not results:
             results.append(Message(role="user", content=media))
         return results
+
+    def _keep(
+        self,
+        at: str,
+        index: int,
+        kind: str,
+        part: dict[str, Any],
+        inner_known: tuple[str, ...],
+        raw_part: dict[str, Any],
+    ) -> None:
+        """Replay what the neutral form of ``part`` loses: the whole part when its inner
+        object has extra keys (``willContinue``, a multimodal response's ``parts``, a
+        ``displayName``), else the part's own extra keys (``thoughtSignature``)."""
+        inner = _camel(part[kind])
+        if isinstance(inner, dict) and set(inner) - set(inner_known):
+            self.log.replace(at, index, kind, raw_part)
+        else:
+            known = (kind, "thoughtSignature") if kind == "functionCall" else (kind,)
+            self.log.keep_unknown(at, index, kind, part, known)
 
     def _result(self, part: dict[str, Any], field: str) -> Message:
         fr = _camel(part["functionResponse"])
