@@ -254,3 +254,28 @@ def test_models_health_and_bad_bodies(
         )
         assert invalid.status_code == 400
         assert invalid.json()["error"]["param"]
+
+
+def test_openai_responses_api(oai: openai.OpenAI) -> None:
+    raw = oai.responses.with_raw_response.create(
+        model="gpt-4o", input="How do I reset my password?"
+    )
+    assert raw.headers["x-switchover-simulator"] == "true"
+    resp = raw.parse()
+    assert resp.id.startswith("simresp-")
+    assert "password" in resp.output_text
+    assert resp.usage is not None
+    assert resp.usage.output_tokens > 0
+    events = list(
+        oai.responses.create(model="gpt-4o", input="How do I reset my password?", stream=True)
+    )
+    deltas = "".join(
+        getattr(e, "delta", "") for e in events if e.type == "response.output_text.delta"
+    )
+    assert "password" in deltas
+    done = events[-1]
+    assert done.type == "response.completed"
+    assert done.response.id.startswith("simresp-")  # type: ignore[union-attr]
+    with pytest.raises(openai.BadRequestError) as exc:
+        oai.responses.create(model="gpt-6-luna", input="hi", temperature=0.5)
+    assert exc.value.body["param"] == "temperature"  # type: ignore[index]

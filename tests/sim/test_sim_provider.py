@@ -154,3 +154,10 @@ def test_unknown_api_is_a_usage_error() -> None:
         SimProvider(api="openai.nope")
     with pytest.raises(UsageError, match="unknown API"):
         SimProvider(ProviderSettings(options={"api": "x"}))
+
+
+async def test_responses_api_in_process() -> None:
+    provider = SimProvider(engine=_engine(), api="openai.responses")
+    resp = await provider.complete(tool_request(3))
+    assert resp.raw["object"] == "response"
+    assert resp.tool_calls[0].arguments["order_id"] == "A1003"

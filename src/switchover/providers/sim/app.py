@@ -167,12 +167,12 @@ def _endpoint(engine: SimEngine, api: str) -> Callable[[Request], Awaitable[Resp
 
 
 def _encoder(codec: Codec, req: ChatRequest, resp: ChatResponse, body: dict[str, Any]) -> Any:
-    if codec.api != "openai.chat":
-        return codec.stream_encoder(req.model)
-    opts = body.get("stream_options")
-    include = isinstance(opts, dict) and bool(opts.get("include_usage"))
-    encoder = codec.stream_encoder(req.model, include_usage=include)
-    if hasattr(encoder, "id"):
+    kwargs: dict[str, Any] = {}
+    if codec.api == "openai.chat":
+        opts = body.get("stream_options")
+        kwargs["include_usage"] = isinstance(opts, dict) and bool(opts.get("include_usage"))
+    encoder = codec.stream_encoder(req.model, **kwargs)
+    if codec.api.startswith("openai.") and hasattr(encoder, "id"):
         encoder.id = resp.id  # the simulator's id prefix, not a re-generated one
     return encoder
 
