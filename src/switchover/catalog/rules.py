@@ -35,6 +35,7 @@ __all__ = [
     "model_names",
     "normalize_model_id",
     "rules_for",
+    "rules_table",
 ]
 
 API_IDS = ("openai.chat", "openai.responses", "anthropic.messages", "gemini.generate")
@@ -428,6 +429,24 @@ def check_request(
                 )
             )
     return out
+
+
+def rules_table(rules: RuleSet | None = None) -> str:
+    """The rules as a Markdown table (docs/adapt.md embeds it; a test keeps it in sync)."""
+    lines = [
+        "| # | rule | provider | kind | applies to | fix | wording | source |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in (rules or get_rules()).rules:
+        fixes = sorted({c.fix.kind for c in r.checks if c.fix is not None}) or ["-"]
+        scope = ", ".join(f"`{p}`" for p in r.applies_to[:4])
+        if len(r.applies_to) > 4:
+            scope += f" (+{len(r.applies_to) - 4})"
+        lines.append(
+            f"| {r.number} | `{r.id}`: {r.title.replace('|', '/')} | {r.provider} | {r.kind} "
+            f"| {scope} | {', '.join(fixes)} | {r.wording} | [{r.source_kind}]({r.source_url}) |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def _in_range(names: list[str], include: list[str], exclude: list[str]) -> bool:
