@@ -362,3 +362,17 @@ def test_six_luna_tools_prefer_effort_none() -> None:
     assert any("openai.responses" in c.reason for c in result.changes)
     via_responses = adapt(_req("gpt-5", tools=[TOOL]), "gpt-6-luna", target_api="openai.responses")
     assert via_responses.request.reasoning_effort is None
+
+
+@pytest.mark.parametrize(
+    ("ref", "model"),
+    [
+        ("anthropic:claude-opus-5@bedrock", "global.anthropic.claude-opus-5"),
+        ("anthropic:claude-sonnet-4-5@vertex", "claude-sonnet-4-5@20250929"),
+        ("openai:gpt-5@azure", "gpt-5"),
+        ("claude-sonnet-4-5@20250929", "claude-sonnet-4-5@20250929"),
+    ],
+)
+def test_platform_refs(ref: str, model: str) -> None:
+    result = adapt(_req(max_output_tokens=10), ref)
+    assert result.request.model == model

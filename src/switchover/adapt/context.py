@@ -11,15 +11,14 @@ from switchover.catalog.rules import (
     RuleSet,
     RuleViolation,
     check_request,
-    default_catalog,
     get_rules,
     in_range,
     model_names,
 )
 from switchover.errors import SwitchoverError, UsageError
-from switchover.modelref import guess_provider
+from switchover.modelref import PLATFORMS, guess_provider
 
-__all__ = ["DEFAULT_API", "Ctx", "default_catalog", "resolve_provider"]
+__all__ = ["DEFAULT_API", "Ctx", "model_id_for", "resolve_provider", "split_provider"]
 
 DEFAULT_API = {
     "openai": "openai.chat",
@@ -34,11 +33,11 @@ API_PROVIDER = {
 }
 
 
-def _lookup(catalog: Any, model_id: str) -> Any:
+def _lookup(catalog: Any, model_id: str, platform: str | None = None) -> Any:
     if catalog is None:
         return None
     try:
-        return catalog.lookup(model_id)
+        return catalog.lookup(model_id, platform)
     except (LookupError, ValueError, SwitchoverError):
         return None
 
@@ -63,13 +62,31 @@ def split_provider(ref: str) -> tuple[str, str | None]:
     return ref.strip(), None
 
 
+def _split_platform(model: str) -> tuple[str, str | None]:
+    base, sep, platform = model.rpartition("@")
+    if sep and base and platform in PLATFORMS:
+        return base, platform
+    return model, None
+
+
 def resolve_provider(model_id: str, catalog: Any) -> tuple[str | None, Any]:
-    """(provider, catalog entry or None) for a model id or ``provider:model`` ref."""
+    """(provider, catalog entry or None) for an id or ``provider:model[@platform]`` ref."""
     model, hint = split_provider(model_id)
-    entry = _lookup(catalog, model)
+    entry = _lookup(catalog, *_split_platform(model))
     if entry is not None:
         return str(entry.provider), entry
-    return hint or guess_provider(model), None
+    return hint or guess_provider(_split_platform(model)[0]), None
+
+
+def model_id_for(ref: str, catalog: Any) -> str:
+    """The id to send for a ref: provider prefix dropped; ``@bedrock`` / ``@vertex`` resolved
+    through the catalog to that platform's id, other ``@platform`` suffixes dropped."""
+    model, _ = split_provider(ref)
+    base, platform = _split_platform(model)
+    if platform not in ("bedrock", "vertex"):
+        return base  # Azure and others address deployments/models by the plain name
+    entry = _lookup(catalog, base, platform)
+    return str(entry.id) if entry is not None else base
 
 
 @dataclass
@@ -125,8 +142,8 @@ class Ctx:
         api = target_api or DEFAULT_API[provider]
         src_provider, _ = resolve_provider(source, catalog)
         return cls(
-            target=split_provider(target)[0],
-            source=split_provider(source)[0],
+            target=model_id_for(target, catalog),
+            source=model_id_for(source, catalog),
             provider=provider,
             api=api,
             source_provider=src_provider,

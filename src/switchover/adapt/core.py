@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from switchover.adapt.context import Ctx, split_provider
+from switchover.adapt.context import Ctx
 from switchover.adapt.fixes import apply_rule_fixes
 from switchover.adapt.model import AdaptationError, Adapted, Policy
 from switchover.adapt.probe import probe_body
@@ -82,7 +82,7 @@ def adapt(
         return Adapted(request=request, changes=[], warnings=ctx.warnings, target_api=ctx.api)
 
     req = request.model_copy(deep=True)
-    req.model = split_provider(target)[0]
+    req.model = ctx.target
     strip_model_bound_history(req, ctx)
     convert_legacy_functions(req, ctx)
     foreign_extra(req, ctx)

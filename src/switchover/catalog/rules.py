@@ -438,7 +438,7 @@ def rules_table(rules: RuleSet | None = None) -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in (rules or get_rules()).rules:
-        fixes = sorted({c.fix.kind for c in r.checks if c.fix is not None}) or ["-"]
+        fixes: list[str] = sorted({c.fix.kind for c in r.checks if c.fix is not None}) or ["-"]
         scope = ", ".join(f"`{p}`" for p in r.applies_to[:4])
         if len(r.applies_to) > 4:
             scope += f" (+{len(r.applies_to) - 4})"
