@@ -218,9 +218,7 @@ class _Extractor:
         if not chain:
             return None
         last = norm(chain[-1])
-        if (chain[-1] == "client" and chain[0] == "boto3") or (
-            last == "client" and "boto3" in self.imports
-        ):
+        if last == "client" and (chain[0] == "boto3" or "session" in norm(chain[0])):
             svc = call.args[0] if call.args else None
             for kw in call.keywords:
                 if kw.arg == "service_name":

@@ -66,7 +66,7 @@ _PARAMS_API = {
 }
 _ENV = re.compile(
     r"process\.env\.(\w+)|process\.env\[[\"'](\w+)[\"']\]|import\.meta\.env\.(\w+)|os\.Getenv\(\"(\w+)\"\)"
-    r"|(?:System\.getenv|GetEnvironmentVariable|os\.LookupEnv|getProperty)\(\"(\w+)\""
+    r"|(?:System\.getenv|GetEnvironmentVariable|os\.LookupEnv|getProperty|getOrDefault)\(\"(\w+)\""
 )
 _DEFAULT = re.compile(r"(?:\?\?|\|\||orElse\(|getOrDefault\(\"\w+\",|,)\s*[\"'`]([^\"'`]+)[\"'`]")
 _IMPORT_HINTS = {
@@ -257,7 +257,7 @@ class _TreeExtractor:
         for node in nodes:
             if node.type in _CALLS or node.type in _NEWS:
                 self._call(node)
-            elif node.type in {"composite_literal", "object_creation_expression"}:
+            if node.type in {"composite_literal", "object_creation_expression"}:
                 self._params_struct(node)
         if self.lang == "java":
             self.java_builders(nodes)
