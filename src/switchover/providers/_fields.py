@@ -7,25 +7,33 @@ says exactly what to fix.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import uuid
 from typing import Any
 
-from switchover.chat import ImagePart
+from pydantic import ValidationError
+
+from switchover.chat import ImagePart, ResponseFormat, Tool, ToolCall
 from switchover.errors import InputError
 
 __all__ = [
+    "arguments_json",
     "as_dict",
     "as_list",
     "data_url",
     "image_from_url",
+    "input_error",
+    "json_schema_format",
+    "metadata_of",
     "new_id",
     "opt_bool",
     "opt_float",
     "opt_int",
     "opt_str",
     "req_str",
+    "tool_from",
     "unix_now",
 ]
 
@@ -128,3 +136,47 @@ def new_id(prefix: str) -> str:
 
 def unix_now() -> int:
     return int(time.time())
+
+
+def arguments_json(tc: ToolCall) -> str:
+    """The arguments string to send for a tool call: the model's own text when known."""
+    if tc.arguments_raw:
+        return tc.arguments_raw
+    return json.dumps(tc.arguments if tc.arguments is not None else {}, separators=(",", ":"))
+
+
+def tool_from(fn: dict[str, Any], field: str) -> Tool:
+    """A :class:`Tool` from an object with name / description / parameters / strict."""
+    params = fn.get("parameters")
+    return Tool(
+        name=req_str(fn, "name", field),
+        description=opt_str(fn, "description", field),
+        parameters=as_dict(params, f"{field}.parameters" if field else "parameters")
+        if params is not None
+        else {"type": "object", "properties": {}},
+        strict=opt_bool(fn, "strict", field),
+    )
+
+
+def json_schema_format(obj: dict[str, Any], field: str) -> ResponseFormat:
+    """A json_schema :class:`ResponseFormat` from an object with name / schema / strict."""
+    schema = obj.get("schema")
+    return ResponseFormat(
+        type="json_schema",
+        name=req_str(obj, "name", field),
+        json_schema=as_dict(schema, f"{field}.schema") if schema is not None else None,
+        strict=opt_bool(obj, "strict", field),
+    )
+
+
+def metadata_of(body: dict[str, Any]) -> dict[str, str]:
+    metadata = body.get("metadata") or {}
+    if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
+        raise InputError("expected an object of string values", field="metadata")
+    return metadata
+
+
+def input_error(exc: ValidationError) -> InputError:
+    """The first pydantic validation error as an :class:`InputError` naming its field."""
+    first = exc.errors()[0]
+    return InputError(first["msg"], field=".".join(str(p) for p in first["loc"]) or "body")

@@ -43,16 +43,21 @@ from switchover.chat import (
 )
 from switchover.errors import ConfigError, InputError
 from switchover.providers._fields import (
+    arguments_json,
     as_dict,
     as_list,
     data_url,
     image_from_url,
+    input_error,
+    json_schema_format,
+    metadata_of,
     new_id,
     opt_bool,
     opt_float,
     opt_int,
     opt_str,
     req_str,
+    tool_from,
     unix_now,
 )
 from switchover.providers._http import HTTPProvider, StreamDecoderProtocol
@@ -150,9 +155,7 @@ def _encode_content(m: Message, i: int, flags: dict[str, Any]) -> Any:
 
 
 def _encode_call(tc: ToolCall) -> dict[str, Any]:
-    args = tc.arguments_raw or json.dumps(
-        tc.arguments if tc.arguments is not None else {}, separators=(",", ":")
-    )
+    args = arguments_json(tc)
     return {"id": tc.id, "type": "function", "function": {"name": tc.name, "arguments": args}}
 
 
@@ -388,17 +391,7 @@ def _decode_tools(raw: Any, log: ReplayLog) -> list[Tool]:
             log.insert("tools", j, td)  # custom / hosted tools: kept for this API only
             continue
         fn = as_dict(td.get("function"), f"{f}.function")
-        params = fn.get("parameters")
-        tools.append(
-            Tool(
-                name=req_str(fn, "name", f"{f}.function"),
-                description=opt_str(fn, "description", f"{f}.function"),
-                parameters=as_dict(params, f"{f}.function.parameters")
-                if params is not None
-                else {"type": "object", "properties": {}},
-                strict=opt_bool(fn, "strict", f"{f}.function"),
-            )
-        )
+        tools.append(tool_from(fn, f"{f}.function"))
     return tools
 
 
@@ -432,15 +425,7 @@ def _decode_format(raw: Any, flags: dict[str, Any]) -> ResponseFormat | None:
     js = as_dict(rf.get("json_schema"), "response_format.json_schema")
     if "description" in js:
         flags["rf_description"] = js["description"]
-    schema = js.get("schema")
-    return ResponseFormat(
-        type="json_schema",
-        name=req_str(js, "name", "response_format.json_schema"),
-        json_schema=as_dict(schema, "response_format.json_schema.schema")
-        if schema is not None
-        else None,
-        strict=opt_bool(js, "strict", "response_format.json_schema"),
-    )
+    return json_schema_format(js, "response_format.json_schema")
 
 
 def decode_request(body: dict[str, Any]) -> ChatRequest:
@@ -468,9 +453,7 @@ def decode_request(body: dict[str, Any]) -> ChatRequest:
         isinstance(stop, list) and all(isinstance(s, str) for s in stop)
     ):
         raise InputError("expected a string or an array of strings", field="stop")
-    metadata = body.get("metadata") or {}
-    if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
-        raise InputError("expected an object of string values", field="metadata")
+    metadata = metadata_of(body)
     try:
         req = ChatRequest(
             model=req_str(body, "model", ""),
@@ -497,9 +480,7 @@ def decode_request(body: dict[str, Any]) -> ChatRequest:
             extra=extra,
         )
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        raise InputError(first["msg"], field=loc or "body") from exc
+        raise input_error(exc) from exc
     log.store(req.extra)
     return req
 

@@ -48,16 +48,21 @@ from switchover.errors import (
     redact,
 )
 from switchover.providers._fields import (
+    arguments_json,
     as_dict,
     as_list,
     data_url,
     image_from_url,
+    input_error,
+    json_schema_format,
+    metadata_of,
     new_id,
     opt_bool,
     opt_float,
     opt_int,
     opt_str,
     req_str,
+    tool_from,
     unix_now,
 )
 from switchover.providers._http import StreamDecoderProtocol
@@ -131,9 +136,7 @@ def _encode_part(part: ContentPart, role: str) -> dict[str, Any]:
 
 
 def _encode_call(tc: ToolCall) -> dict[str, Any]:
-    args = tc.arguments_raw or json.dumps(
-        tc.arguments if tc.arguments is not None else {}, separators=(",", ":")
-    )
+    args = arguments_json(tc)
     return {"type": "function_call", "call_id": tc.id, "name": tc.name, "arguments": args}
 
 
@@ -360,19 +363,9 @@ def _decode_tools(raw: Any, log: ReplayLog) -> list[Tool]:
         if td.get("type") != "function":
             log.insert("tools", j, td)  # web_search, file_search, mcp, custom...
             continue
-        params = td.get("parameters")
         known = {"type", "name", "description", "parameters", "strict"}
         log.keep_unknown("tools", j, "function", td, known)
-        tools.append(
-            Tool(
-                name=req_str(td, "name", f),
-                description=opt_str(td, "description", f),
-                parameters=as_dict(params, f"{f}.parameters")
-                if params is not None
-                else {"type": "object", "properties": {}},
-                strict=opt_bool(td, "strict", f),
-            )
-        )
+        tools.append(tool_from(td, f))
     return tools
 
 
@@ -407,13 +400,7 @@ def _decode_text(body: dict[str, Any], extra: dict[str, Any]) -> ResponseFormat 
         raise InputError("type must be text, json_object or json_schema", field="text.format.type")
     if "description" in fmt:
         extra.setdefault("text", {})["format"] = {"description": fmt["description"]}
-    schema = fmt.get("schema")
-    return ResponseFormat(
-        type="json_schema",
-        name=req_str(fmt, "name", "text.format"),
-        json_schema=as_dict(schema, "text.format.schema") if schema is not None else None,
-        strict=opt_bool(fmt, "strict", "text.format"),
-    )
+    return json_schema_format(fmt, "text.format")
 
 
 def _decode_reasoning(body: dict[str, Any], extra: dict[str, Any]) -> str | None:
@@ -433,9 +420,7 @@ def decode_request(body: dict[str, Any]) -> ChatRequest:
     body = as_dict(body, "body")
     log = ReplayLog(API)
     extra = {k: v for k, v in body.items() if k not in _MAPPED | {"text", "reasoning"}}
-    metadata = body.get("metadata") or {}
-    if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
-        raise InputError("expected an object of string values", field="metadata")
+    metadata = metadata_of(body)
     try:
         req = ChatRequest(
             model=req_str(body, "model", ""),
@@ -455,8 +440,7 @@ def decode_request(body: dict[str, Any]) -> ChatRequest:
             extra=extra,
         )
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise InputError(first["msg"], field=".".join(str(p) for p in first["loc"])) from exc
+        raise input_error(exc) from exc
     log.store(req.extra)
     return req
 
