@@ -420,3 +420,10 @@ def test_registry() -> None:
         assert get_check("latency_s").spec().bounds is None
     finally:
         del REGISTRY["always_pass"]
+
+
+def test_cost_uses_the_catalog() -> None:
+    r = resp("x", model="gpt-4o", usage=Usage(input_tokens=1000, output_tokens=500))
+    cost = run("cost_usd", case(), None, r)
+    assert cost.applicable
+    assert cost.value == pytest.approx(1000 * 2.5e-6 + 500 * 10e-6)

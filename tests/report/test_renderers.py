@@ -164,3 +164,13 @@ def test_html_handles_errors_and_empty_report(nogo_report: EvalReport) -> None:
     empty = render_html(EvalReport())
     assert 'data-verdict="INCONCLUSIVE"' in empty
     assert "No case matches" in empty
+
+
+def test_documented_schema_is_current() -> None:
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "eval-report.schema.json"
+    assert doc.read_text(encoding="utf-8") == report_schema(), (
+        "regenerate: python -c 'from switchover.report import report_schema; "
+        'open("docs/eval-report.schema.json", "w").write(report_schema())\''
+    )

@@ -140,12 +140,15 @@ def bootstrap_ci(
     level: float = 0.95,
     method: Literal["bca", "percentile"] = "bca",
     seed: int | np.random.Generator | None = 0,
+    expand: bool = True,
 ) -> BootstrapResult:
     """Case-clustered bootstrap CI of the (weighted) mean paired difference.
 
     Observations are collapsed to cluster means (a case's repeats stay together), clusters are
     resampled with replacement, and the statistic is the weighted mean of cluster means.
-    BCa uses the closed-form jackknife of the weighted mean for the acceleration."""
+    BCa uses the closed-form jackknife of the weighted mean for the acceleration. With
+    ``expand`` the resampled means are spread by sqrt(n / (n - 1)), which corrects the plain
+    bootstrap's small-sample under-coverage (its variance estimate divides by n)."""
     if not 0 < level < 1:
         raise ValueError("level must be in (0, 1)")
     if n_resamples < 100:
@@ -160,7 +163,12 @@ def bootstrap_ci(
     wts = None if uniform else w
     est = weighted_mean(means, wts)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    dist = _resample_means(means, wts, n_resamples, rng) if n > 1 else np.full(n_resamples, est)
+    if n > 1:
+        dist = _resample_means(means, wts, n_resamples, rng)
+        if expand:  # undo the bootstrap's n/(n-1) narrowness (Hesterberg's expanded bootstrap)
+            dist = est + (dist - est) * math.sqrt(n / (n - 1))
+    else:
+        dist = np.full(n_resamples, est)
     alpha = 1.0 - level
     z0, acc = 0.0, 0.0
     if np.ptp(dist) == 0.0:
