@@ -129,3 +129,30 @@ def test_simulator_rejects_then_accepts(case: Case) -> None:
     result = adapt(case.request, case.target, source=case.source, target_api=case.api)
     response = engine.respond(result.request, api=case.api)
     assert response.model == result.request.model or response.text or response.tool_calls
+
+
+_PATHS = {"openai.chat": "/v1/chat/completions", "anthropic.messages": "/v1/messages"}
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.api in _PATHS and c.number != 22], ids=_ids)
+async def test_simulator_http_400_then_200(case: Case) -> None:
+    """Over HTTP: the unadapted wire body gets the provider's 400 error body, the adapted 200."""
+    import httpx
+
+    from switchover.providers.sim import create_sim_app
+
+    naive = case.request.model_copy(update={"model": case.target})
+    expected = check_request(case.target, _wire(naive, case.api), case.api)[0]
+    adapted = adapt(case.request, case.target, source=case.source, target_api=case.api)
+    good_body = encode_wire(adapted.request, case.api)
+    transport = httpx.ASGITransport(app=create_sim_app(SimEngine(seed=2, time_scale=0.0)))
+    async with httpx.AsyncClient(transport=transport, base_url="http://sim") as client:
+        bad = await client.post(_PATHS[case.api], json=_wire(naive, case.api))
+        good = await client.post(_PATHS[case.api], json=good_body)
+    assert bad.status_code == 400, bad.text
+    error = bad.json()["error"]
+    # The Anthropic error_body folds the param into the message ("param: text"), which is
+    # right for field errors and not for the official full-sentence texts (reported).
+    assert error["message"] in (expected.message, f"{expected.param}: {expected.message}")
+    assert error["type"] == "invalid_request_error"
+    assert good.status_code == 200, good.text
