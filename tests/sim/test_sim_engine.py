@@ -327,3 +327,38 @@ def test_tool_with_ref_and_nested_schema() -> None:
     call = engine().respond(req, api="openai.chat").tool_calls[0]
     jsonschema.validate(call.arguments, params)
     assert call.arguments["items"][0]["quantity"] == 3
+
+
+def test_tool_result_not_found_and_nullable_ids() -> None:
+    eng = engine()
+    schema = {
+        "type": "object",
+        "properties": {
+            "reply": {"type": "string"},
+            "order_id": {"type": ["string", "null"]},
+            "ticket_id": {"type": ["string", "null"]},
+        },
+        "required": ["reply", "order_id", "ticket_id"],
+        "additionalProperties": False,
+    }
+    req = ChatRequest(
+        model="gpt-4o",
+        messages=[Message.user("Where is my order A1002?")],
+        tools=ORDER_TOOLS,
+        response_format=ResponseFormat(type="json_schema", json_schema=schema),
+    )
+    first = eng.respond(req, api="openai.chat")
+    call = first.tool_calls[0]
+    results = [
+        ('{"found": false, "order_id": ""}', "no matching record", None),
+        ('{"found": true, "order_id": "A1002", "ticket_id": "T5001"}', "T5001", "T5001"),
+    ]
+    for result, needle, ticket in results:
+        follow = req.model_copy(
+            update={"messages": [*req.messages, first.to_message(), Message.tool(call.id, result)]}
+        )
+        value = json.loads(eng.respond(follow, api="openai.chat").text)
+        jsonschema.validate(value, schema)
+        assert needle in value["reply"]
+        assert value["order_id"] == "A1002"
+        assert value["ticket_id"] == ticket

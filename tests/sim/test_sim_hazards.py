@@ -238,3 +238,28 @@ def test_rpm_limit_in_engine() -> None:
     assert 0 < (exc.value.retry_after or 0) <= 1.0
     now[0] = 1.5
     assert eng.respond(text_request(9), api="openai.chat").text
+
+
+def test_hazards_reach_answers_inside_json() -> None:
+    schema = {
+        "type": "object",
+        "properties": {"reply": {"type": "string"}},
+        "required": ["reply"],
+    }
+    md = engine("markdown-drift")
+    base = engine()
+    verbose = engine("verbose")
+    hits = 0
+    for i in range(200):
+        req = json_request(i).model_copy(
+            update={
+                "response_format": json_request(i).response_format.model_copy(
+                    update={"json_schema": schema}
+                )
+            }  # type: ignore[union-attr]
+        )
+        hits += json.loads(md.respond(req, api="openai.chat").text)["reply"].startswith("## ")
+        b = json.loads(base.respond(req, api="openai.chat").text)["reply"]
+        v = json.loads(verbose.respond(req, api="openai.chat").text)["reply"]
+        assert len(v) > 1.5 * len(b)
+    assert_rate(hits, 200, 0.6)

@@ -207,3 +207,18 @@ def test_works_with_the_evaluation_judge_prompt() -> None:
         jr = build_judge_request(case, a, b, model="gpt-4o")
         resp = engine().respond(jr, api="openai.chat")
         assert parse_judge_answer(resp.text)[0] == winner, resp.text
+
+
+def test_markdown_loses_when_the_conversation_asks_for_plain_text() -> None:
+    md = "## Reset\n\n- Open **Settings**, choose Security and select Reset password."
+    conv = "<conversation>system: Answer in plain text.\n\nuser: How do I reset my password?</conversation>\n"
+    req = ChatRequest(
+        model="gpt-4o",
+        messages=[
+            Message.system(f"{JUDGE_MARKER} Compare."),
+            Message.user(f"{conv}<answer_a>{md}</answer_a><answer_b>{GOOD}</answer_b>"),
+        ],
+    )
+    out = json.loads(engine().respond(req, api="openai.chat").text)
+    assert out["winner"] == "B"
+    assert "markdown" in out["reason"]

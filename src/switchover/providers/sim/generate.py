@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from switchover.chat import ChatRequest, ChatResponse, FinishReason, ToolCall, Usage
+from switchover.chat import ChatRequest, ChatResponse, FinishReason, Message, ToolCall, Usage
 from switchover.providers.sim import judge as sim_judge
 from switchover.providers.sim._rng import short_hash
 from switchover.providers.sim.jsongen import choose_tools, generate_value
@@ -182,31 +182,41 @@ def _content(
                 value.update({k: v for k, v in verdict.items() if k in props})
                 verdict = value
         return json.dumps(verdict), [], True
-    last = req.messages[-1] if req.messages else None
     summary: str | None = None
-    if last is not None and last.role == "tool":
+    trailing = _trailing_tool_results(req)
+    if trailing:
         call_names = {c.id: c.name for m in req.messages for c in m.tool_calls}
-        name = last.name or call_names.get(last.tool_call_id or "", "")
-        summary = tool_result_reply(name, last.text, facts)
+        summary = " ".join(
+            tool_result_reply(m.name or call_names.get(m.tool_call_id or "", ""), m.text, facts)
+            for m in trailing
+        )
+        facts = extract_facts(_last_user_text(req) + "\n" + "\n".join(m.text for m in trailing))
     elif req.tools:
         calls = _tool_calls(req, facts, rng, hz, profile)
         if calls:
             return "", calls, False
+    if summary is None:
+        reply = support_reply(facts, rng, length_factor=profile.length_factor, degraded=hz.degrade)
+    else:
+        reply = summary
+    if hz.markdown:
+        reply = markdownify(reply, facts)
     wants_json, schema = _wants_json(req)
     if wants_json and schema is not None:
-        reply = summary or support_reply(
-            facts, rng, length_factor=min(profile.length_factor, 1.0), degraded=hz.degrade
-        )
-        value = generate_value(schema, facts, rng, summary=reply.split("\n")[0])
+        value = generate_value(schema, facts, rng, summary=reply)
         text = json.dumps(value, ensure_ascii=False)
         return (fence_json(text) if hz.fence else text), [], True
-    if summary is None:
-        text = support_reply(facts, rng, length_factor=profile.length_factor, degraded=hz.degrade)
-    else:
-        text = summary
-    if hz.markdown:
-        text = markdownify(text, facts)
-    return text, [], False
+    return reply, [], False
+
+
+def _trailing_tool_results(req: ChatRequest) -> list[Message]:
+    """The tool messages at the end of the conversation (answers to the last tool calls)."""
+    out: list[Message] = []
+    for m in reversed(req.messages):
+        if m.role != "tool":
+            break
+        out.append(m)
+    return out[::-1]
 
 
 def _cut(text: str, max_chars: int) -> str:

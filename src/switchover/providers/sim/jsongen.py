@@ -78,8 +78,10 @@ class _Gen:
             rest = {k: v for k, v in s.items() if k != "allOf"}
             return self.value({**merged, **rest}, name, depth)
         typ = s.get("type")
+        nullable = False
         if isinstance(typ, list):
             non_null = [t for t in typ if t != "null"]
+            nullable = len(non_null) < len(typ)
             typ = non_null[0] if non_null else "null"
         if typ is None:
             typ = "object" if "properties" in s else "array" if "items" in s else "string"
@@ -97,7 +99,7 @@ class _Gen:
             return self.rng.random() < 0.5
         if typ == "null":
             return None
-        return self._string(s, name)
+        return self._string(s, name, nullable=nullable)
 
     def _pick_enum(self, options: list[Any]) -> Any:
         text = self.facts.text.lower()
@@ -179,7 +181,8 @@ class _Gen:
             return v
         return round(found, 2)
 
-    def _string(self, s: dict[str, Any], name: str) -> str:
+    def _string(self, s: dict[str, Any], name: str, *, nullable: bool = False) -> str | None:
+        """A string for property ``name``; ``None`` for a nullable id the prompt lacks."""
         f = self.facts
         fmt = s.get("format")
         words = _words(name)
@@ -200,29 +203,30 @@ class _Gen:
         elif words & {"url", "uri", "link"}:
             candidates = ["https://example.com/" + (f.terms[0] if f.terms else "item")]
         elif words & {"id", "number", "ref", "reference", "sku", "code"}:
-            candidates = [*f.ids_for(words), *f.numbers, f"ID-{self.rng.randrange(10000, 99999)}"]
+            near = f.ids_for(words, only_near=nullable)
+            if nullable and not near:
+                return None
+            candidates = [*near, *f.numbers, f"ID-{self.rng.randrange(10000, 99999)}"]
         elif "date" in words:
             candidates = [*f.dates, "2026-11-26"]
         elif words & {"name", "customer", "user", "person"}:
             candidates = [*f.names, "Alex Morgan"]
-        elif words & {"query", "search", "question", "text", "message", "topic", "subject"}:
+        elif words & {"query", "search", "question", "topic", "subject"}:
             candidates = [" ".join(f.terms[:4]) or f.text[:80]]
+        elif words & {"answer", "reply", "response", "content", "body", "message", "text"}:
+            candidates = [self.summary]
         elif words & {
             "summary",
-            "answer",
             "reason",
             "description",
             "explanation",
-            "reply",
-            "response",
-            "content",
-            "body",
             "details",
             "rationale",
             "note",
             "notes",
+            "title",
         }:
-            candidates = [self.summary]
+            candidates = [self.summary.split("\n")[0]]
         elif words & {"language", "lang", "locale"}:
             candidates = ["en"]
         elif words & {"status", "state"}:

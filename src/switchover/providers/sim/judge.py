@@ -6,12 +6,13 @@ A request is a judging request when its system (or developer) prompt contains
 terms are the expected keywords when none are given), ``<expected_keywords>`` (comma
 separated) and ``<reference>`` (a reference answer; JSON-ness and plain-vs-markdown are
 taken from it). ``<conversation>`` (as switchover.evaluate.judge renders it) stands in for
-``<question>``: its last ``user:`` turn is the question. The reply is JSON ``{"winner": "A"|"B"|"tie", "reason": "..."}``.
+``<question>``: its last ``user:`` turn is the question. The reply is JSON
+``{"winner": "A"|"B"|"tie", "reason": "..."}``.
 
 Penalties per answer: empty 3, refusal 4, invalid JSON where JSON is expected 3, JSON in
-code fences 2, markdown where the reference is plain 1, each missing keyword 1, truncated
-(cut mid-sentence) 1. A difference of at least 1 point decides; less is a tie. The verdict
-is symmetric, so swapping A and B swaps the winner.
+code fences 2, markdown where the reference is plain or the conversation asks for plain
+text 1, each missing keyword 1, truncated (cut mid-sentence) 1. A difference of at least 1
+point decides; less is a tie. The verdict is symmetric: swapping A and B swaps the winner.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ _REFUSAL = re.compile(
     r"i can(?:no|')t assist|i won't be able to)"
 )
 _FENCE = re.compile(r"^\s*```[a-zA-Z]*\s*\n.*\n\s*```\s*$", re.S)
+_PLAIN_ASKED = re.compile(r"(?i)plain text|no markdown|without markdown|not use markdown")
 _MARKDOWN = re.compile(r"(?m)^(#{1,6} |\s*[-*+] |\|.*\|)|\*\*[^*]+\*\*")
 
 
@@ -42,6 +44,7 @@ class JudgeInput:
     question: str = ""
     keywords: tuple[str, ...] = ()
     reference: str | None = None
+    plain_text_asked: bool = False
 
 
 def _tag(text: str, name: str) -> str | None:
@@ -73,7 +76,8 @@ def parse_judge_input(req: ChatRequest) -> JudgeInput:
         keywords = tuple(k.strip().lower() for k in kw_text.split(",") if k.strip())
     else:
         keywords = tuple(extract_facts(question).terms[:3]) if question else ()
-    return JudgeInput(a, b, question, keywords, _tag(body, "reference"))
+    plain = bool(_PLAIN_ASKED.search(_tag(body, "conversation") or question))
+    return JudgeInput(a, b, question, keywords, _tag(body, "reference"), plain)
 
 
 def _looks_json(text: str) -> bool:
@@ -98,8 +102,8 @@ def _penalties(answer: str, inp: JudgeInput, expect_json: bool) -> list[tuple[st
             json.loads(text)
         except ValueError:
             out.append(("invalid JSON", 3.0))
-    elif (
-        inp.reference is not None and not _MARKDOWN.search(inp.reference) and _MARKDOWN.search(text)
+    elif _MARKDOWN.search(text) and (
+        inp.plain_text_asked or (inp.reference is not None and not _MARKDOWN.search(inp.reference))
     ):
         out.append(("markdown where plain text was expected", 1.0))
     low = text.lower()

@@ -49,6 +49,7 @@ _KEYED_ID = re.compile(
     r"(?i)\b(?:order|case|ticket|invoice|account|booking|reference|ref)\s*(?:number|no\.?|id)?"
     r"\s*[:#]?\s*#?(\d{3,})\b"
 )
+_GENERIC_ID_WORDS = frozenset({"id", "ids", "number", "no", "num", "ref", "reference", "code"})
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])")
 _DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
@@ -75,10 +76,15 @@ class PromptFacts:
     names: list[str] = field(default_factory=list)
     id_context: dict[str, set[str]] = field(default_factory=dict)  # id -> words just before it
 
-    def ids_for(self, words: AbstractSet[str]) -> list[str]:
-        """Ids preceded by one of ``words`` first, then the others, in order of appearance."""
-        near = [i for i in self.ids if self.id_context.get(i, set()) & words]
-        return near + [i for i in self.ids if i not in near]
+    def ids_for(self, words: AbstractSet[str], *, only_near: bool = False) -> list[str]:
+        """Ids preceded by one of ``words`` first, then (unless ``only_near``) the others,
+        in order of appearance."""
+        distinctive = set(words) - _GENERIC_ID_WORDS
+        if distinctive:
+            near = [i for i in self.ids if self.id_context.get(i, set()) & distinctive]
+        else:
+            near = list(self.ids)
+        return near if only_near else near + [i for i in self.ids if i not in near]
 
 
 def _dedup(items: list[str]) -> list[str]:
@@ -212,6 +218,14 @@ def tool_result_reply(tool_name: str, result_text: str, facts: PromptFacts) -> s
         snippet = result_text.strip().replace("\n", " ")[:160] or "no details"
         summary = f"it returned: {snippet}"
     else:
+        if isinstance(parsed, dict) and any(
+            parsed.get(k) is False for k in ("found", "success", "ok")
+        ):
+            subject = f" for {facts.ids[0]}" if facts.ids else ""
+            return (
+                f"I checked {label}{subject}, but found no matching record. "
+                "Please check the details and try again, or contact support."
+            )
         items = [(k, v) for k, v in _scalar_items(parsed) if k][:5]
         if any(k.lower() in ("error", "error message") for k, _ in items):
             err = next(v for k, v in items if k.lower().startswith("error"))
