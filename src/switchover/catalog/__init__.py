@@ -9,9 +9,8 @@ from switchover.catalog.loader import clear_cache, get_catalog, load_catalog
 from switchover.catalog.model import CAPABILITIES, PLATFORMS, ModelEntry, Status
 
 # --- parameter rules (owned by the "adapt" helper: switchover.catalog.rules) ---------------
-# Add ONE import line here when rules.py lands, e.g.:
-# from switchover.catalog.rules import ParamRule, RuleFix, RuleViolation, check_request, rules_for
-# and the same five names to __all__ below.
+from switchover.catalog.rules import ParamRule, RuleFix, RuleViolation, check_request, rules_for
+
 # --- end parameter rules --------------------------------------------------------------------
 
 __all__ = [
@@ -20,8 +19,13 @@ __all__ = [
     "Catalog",
     "DataSource",
     "ModelEntry",
+    "ParamRule",
+    "RuleFix",
+    "RuleViolation",
     "Status",
+    "check_request",
     "clear_cache",
     "get_catalog",
     "load_catalog",
+    "rules_for",
 ]
