@@ -1,0 +1,80 @@
+"""``switchover gateway``: serve the cut-over gateway (OpenAI/Anthropic compatible)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import typer
+
+from switchover.cli._output import console
+from switchover.config import load_config
+from switchover.errors import UsageError
+
+__all__ = ["register"]
+
+
+def gateway(
+    config: Path | None = typer.Option(
+        None, "--config", help="switchover.toml (default: found upwards from the cwd)."
+    ),
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
+    port: int = typer.Option(8080, "--port", help="Port (0 picks a free one)."),
+    store: str | None = typer.Option(
+        None, "--store", help="Store URL (default: the project store set in switchover.toml)."
+    ),
+    admin_token_env: str = typer.Option(
+        "SWITCHOVER_ADMIN_TOKEN",
+        "--admin-token-env",
+        help="Environment variable holding the admin API bearer token.",
+    ),
+    insecure_dev: bool = typer.Option(
+        False, "--insecure-dev", help="Admin API without a token (local development only)."
+    ),
+    workers: int = typer.Option(
+        1, "--workers", min=1, help="Worker processes (each runs its own controller)."
+    ),
+    record_sample: float = typer.Option(
+        1.0, "--record-sample", min=0.0, max=1.0, help="Share of requests recorded in rollouts."
+    ),
+    record_bodies: bool = typer.Option(
+        False, "--record-bodies", help="Keep request bodies in records (keys are redacted)."
+    ),
+    max_body_mb: float = typer.Option(4.0, "--max-body-mb", help="Request body limit (413)."),
+    log_level: str = typer.Option("info", "--log-level", help="uvicorn/gateway log level."),
+) -> None:
+    """Serve OpenAI- and Anthropic-compatible endpoints that carry each migration through
+    shadow, sticky canary and a gated ramp, with automatic rollback. Point your SDK's base
+    URL at it; nothing else changes."""
+    from switchover.gateway import GatewaySettings, create_gateway_app, run_gateway
+
+    cfg = load_config(config)
+    token = os.environ.get(admin_token_env) or None
+    if token is None and not insecure_dev:
+        console.print(
+            f"[yellow]admin API disabled:[/] set {admin_token_env} (or pass --insecure-dev)"
+        )
+    if workers > 1:
+        raise UsageError(
+            "--workers > 1 is not supported by this build",
+            hint="Run several gateway processes on one PostgreSQL store instead "
+            "(they share the rollout and agree within a second).",
+        )
+    settings = GatewaySettings(
+        store_url=store or cfg.project.store,
+        admin_token=token,
+        insecure_dev=insecure_dev,
+        record_sample=record_sample,
+        record_bodies=record_bodies,
+        max_body_bytes=int(max_body_mb * 1024 * 1024),
+    )
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    app = create_gateway_app(cfg, settings)
+    names = ", ".join(app.routes.model_names())
+    console.print(f"switchover gateway on http://{host}:{port} routing: {names}")
+    run_gateway(app, host, port, log_level=log_level)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("gateway")(gateway)

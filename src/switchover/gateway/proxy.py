@@ -1,0 +1,403 @@
+"""Serving one model request: raw pass-through to the baseline, decoded + adapted calls to
+the candidate (or to any upstream speaking another wire API), fallback, and recording.
+
+Pass-through: when the serving upstream speaks the caller's wire API, the caller's body
+bytes go upstream unchanged (only ``model`` is rewritten when it names an alias) and the
+answer's bytes come back unchanged, streamed chunk by chunk; nothing is validated or
+converted on the way. Otherwise the body is decoded with the caller's codec, adapted for
+the target model (``switchover.adapt``, changes logged), sent through the upstream's
+provider client, and encoded back into the caller's wire format.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from starlette.types import Send
+
+from switchover.adapt import AdaptationError, adapt
+from switchover.chat import ChatRequest, ChatResponse, StreamAccumulator, StreamEvent
+from switchover.errors import InputError, ProviderError, ProviderTimeoutError, SwitchoverError
+from switchover.gateway.asgi import send_bytes
+from switchover.gateway.codecs import CODECS, error_bytes
+from switchover.gateway.metrics import GatewayMetrics
+from switchover.gateway.records import Job, RecordPipeline
+from switchover.gateway.routing import MigrationRoute, Target
+from switchover.gateway.upstream import FORWARD_HEADERS, Upstream
+
+__all__ = ["Call", "CandidateFailed", "Proxy", "Served"]
+
+_log = logging.getLogger("switchover.gateway")
+_SKIP_RESPONSE_HEADERS = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"transfer-encoding",
+        b"content-length",
+        b"content-encoding",
+        b"server",
+        b"date",
+        b"set-cookie",
+    }
+)
+SSE_CT = b"text/event-stream"
+
+
+@dataclass(slots=True)
+class Call:
+    """One caller request as the proxy sees it."""
+
+    api: str
+    route: MigrationRoute
+    data: dict[str, Any]
+    body: bytes
+    headers: dict[str, str]
+    request_id: str
+    stream: bool
+    record: bool
+    bucket: int | None = None
+    extra_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Served:
+    """What was sent to the caller (for shadow comparison)."""
+
+    status: int
+    raw: bytes | list[bytes] | None
+    started: bool
+
+
+class CandidateFailed(Exception):
+    """The candidate failed before anything was sent to the caller."""
+
+    def __init__(self, error: SwitchoverError, status: int) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.status = status
+
+
+class ResponseStarted(Exception):
+    """Raised internally when an upstream fails after the caller got the first bytes."""
+
+
+def _status_of(exc: SwitchoverError) -> int:
+    if isinstance(exc, ProviderTimeoutError):
+        return 504
+    if isinstance(exc, ProviderError) and exc.status:
+        return exc.status if exc.status >= 400 else 502
+    if isinstance(exc, ProviderError):
+        return 502
+    return 400
+
+
+def _error_kind(status: int) -> str:
+    if status == 504:
+        return "timeout"
+    if status == 429:
+        return "rate_limit"
+    return "server" if status >= 500 else "client"
+
+
+class Proxy:
+    """Serves calls; see the module docstring."""
+
+    def __init__(
+        self,
+        upstreams: dict[str, Upstream],
+        metrics: GatewayMetrics,
+        pipeline: RecordPipeline,
+    ) -> None:
+        self.upstreams = upstreams
+        self.metrics = metrics
+        self.pipeline = pipeline
+
+    # -- recording ------------------------------------------------------------------------
+    def _job(self, call: Call, arm: str, target: Target, t0: float, status: int, **kw: Any) -> None:
+        elapsed = time.perf_counter() - t0
+        self.metrics.observe(call.route.name, arm, status, elapsed)
+        if status >= 400:
+            self.metrics.error(call.route.name, arm, _error_kind(status))
+        self.pipeline.submit(
+            Job(
+                migration=call.route.name,
+                arm=arm,
+                api=call.api,
+                at=time.time(),
+                latency_ms=elapsed * 1000.0,
+                status=status,
+                ok=kw.pop("ok", status < 400),
+                model=target.model,
+                request_id=call.request_id,
+                record=call.record,
+                stream=kw.pop("stream", call.stream),
+                bucket=call.bucket,
+                body=call.data if call.record else None,
+                **kw,
+            )
+        )
+
+    def _headers_out(self, call: Call, arm: str) -> list[tuple[bytes, bytes]]:
+        return [
+            (b"x-switchover-migration", call.route.name.encode()),
+            (b"x-switchover-arm", arm.encode()),
+            (b"x-switchover-request-id", call.request_id.encode()),
+            *call.extra_headers,
+        ]
+
+    # -- entry ----------------------------------------------------------------------------
+    async def serve(self, call: Call, arm: str, send: Send, *, fallback: bool) -> Served:
+        """Answer ``call`` from ``arm``; a failing candidate falls back to the baseline
+        when ``fallback`` is set and nothing was sent yet."""
+        route = call.route
+        if arm == "candidate":
+            t0 = time.perf_counter()
+            try:
+                return await self._decoded(call, "candidate", route.candidate, send, adapt_=True)
+            except CandidateFailed as exc:
+                self.metrics.error(route.name, "candidate", _error_kind(exc.status))
+                self._job(
+                    call,
+                    "candidate",
+                    route.candidate,
+                    t0,
+                    exc.status,
+                    fallback=fallback,
+                    error=str(exc.error)[:500],
+                )
+                if not fallback:
+                    await self._send_error(call, send, exc.status, str(exc.error), "candidate")
+                    return Served(exc.status, None, True)
+                _log.info("%s: candidate failed (%s); answering from the baseline", route.name, exc)
+                call.extra_headers.append((b"x-switchover-fallback", b"true"))
+        return await self.baseline(call, send)
+
+    async def baseline(
+        self, call: Call, send: Send, *, target: Target | None = None, arm: str = "baseline"
+    ) -> Served:
+        """Answer from the baseline (or ``target`` under the label ``arm``), passing the
+        body through when the upstream speaks the caller's API."""
+        target = target or call.route.baseline
+        up = self.upstreams[target.upstream]
+        url = up.pass_url(call.api)
+        if url is None:
+            t0 = time.perf_counter()
+            try:
+                return await self._decoded(call, arm, target, send, adapt_=False)
+            except CandidateFailed as exc:  # not a candidate here: answer with the error
+                self._job(call, arm, target, t0, exc.status, error=str(exc.error)[:500])
+                await self._send_error(call, send, exc.status, str(exc.error), arm)
+                return Served(exc.status, None, True)
+        return await self._passthrough(call, up, url, target, send, arm)
+
+    async def _send_error(
+        self, call: Call, send: Send, status: int, message: str, arm: str
+    ) -> None:
+        body = error_bytes(call.api, status, message)
+        await send_bytes(send, status, body, self._headers_out(call, arm))
+
+    # -- pass-through ---------------------------------------------------------------------
+    async def _passthrough(
+        self, call: Call, up: Upstream, url: str, target: Target, send: Send, arm: str
+    ) -> Served:
+        body = call.body
+        if call.data.get("model") != target.model:
+            call.data["model"] = target.model
+            body = json.dumps(call.data, separators=(",", ":"), ensure_ascii=False).encode()
+        t0 = time.perf_counter()
+        try:
+            headers = dict(up.auth_headers())
+        except SwitchoverError as exc:
+            self._job(call, arm, target, t0, 502, error=str(exc))
+            await self._send_error(call, send, 502, f"gateway: {exc}", arm)
+            return Served(502, None, True)
+        headers["content-type"] = "application/json"
+        for h in FORWARD_HEADERS:
+            v = call.headers.get(h)
+            if v is not None:
+                headers[h] = v
+        client = up.client
+        try:
+            resp = await client.send(
+                client.build_request("POST", url, content=body, headers=headers), stream=True
+            )
+        except httpx.TimeoutException:
+            return await self._upstream_failed(
+                call, arm, target, t0, send, 504, "upstream timed out"
+            )
+        except httpx.TransportError as exc:
+            msg = f"upstream unreachable: {type(exc).__name__}"
+            return await self._upstream_failed(call, arm, target, t0, send, 502, msg)
+        try:
+            out = self._headers_out(call, arm)
+            for hk, hv in resp.headers.raw:
+                if hk.lower() not in _SKIP_RESPONSE_HEADERS:
+                    out.append((hk, hv))
+            status = resp.status_code
+            ctype = resp.headers.get("content-type", "")
+            if not (call.stream and status < 400 and ctype.startswith("text/event-stream")):
+                try:
+                    raw = await resp.aread()
+                except httpx.TimeoutException:
+                    return await self._upstream_failed(
+                        call, arm, target, t0, send, 504, "timed out"
+                    )
+                except httpx.TransportError:
+                    msg = "upstream closed the connection"
+                    return await self._upstream_failed(call, arm, target, t0, send, 502, msg)
+                out.append((b"content-length", str(len(raw)).encode()))
+                await send({"type": "http.response.start", "status": status, "headers": out})
+                await send({"type": "http.response.body", "body": raw})
+                self._job(call, arm, target, t0, status, raw=raw, stream=False)
+                return Served(status, raw, True)
+            await send({"type": "http.response.start", "status": status, "headers": out})
+            chunks: list[bytes] = []
+            ok = True
+            try:
+                async for chunk in resp.aiter_raw():
+                    chunks.append(chunk)
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            except httpx.HTTPError:
+                ok = False
+            await send({"type": "http.response.body", "body": b""})
+            self._job(
+                call,
+                arm,
+                target,
+                t0,
+                status if ok else 502,
+                raw=chunks,
+                error=None if ok else "stream interrupted",
+            )
+            return Served(status, chunks, True)
+        finally:
+            await resp.aclose()
+
+    async def _upstream_failed(
+        self, call: Call, arm: str, target: Target, t0: float, send: Send, status: int, msg: str
+    ) -> Served:
+        self._job(call, arm, target, t0, status, error=msg)
+        await self._send_error(call, send, status, msg, arm)
+        return Served(status, None, True)
+
+    # -- decoded --------------------------------------------------------------------------
+    def prepare(self, call: Call, target: Target, *, adapt_: bool) -> ChatRequest:
+        """The neutral request for ``target``: decoded with the caller's codec, then adapted
+        from the baseline model (candidate) or just re-targeted (baseline)."""
+        codec = CODECS[call.api]
+        data = dict(call.data)
+        data["model"] = call.route.baseline.model
+        req: ChatRequest = codec.decode_request(data)
+        if not adapt_:
+            return req.model_copy(update={"model": target.model})
+        up = self.upstreams[target.upstream]
+        adapted = adapt(
+            req,
+            target.model,
+            source=call.route.baseline.model,
+            source_api=call.api,
+            target_api=up.api or None,
+            policy=call.route.migration.adaptation,
+        )
+        if adapted.changes:
+            _log.debug(
+                "%s: adapted for %s: %s",
+                call.route.name,
+                target.model,
+                "; ".join(c.summary() for c in adapted.changes),
+            )
+        return adapted.request
+
+    async def complete(self, call: Call, target: Target, *, adapt_: bool) -> ChatResponse:
+        """Call ``target`` without streaming (shadow traffic and non-streamed requests)."""
+        up = self.upstreams[target.upstream]
+        req = self.prepare(call, target, adapt_=adapt_).model_copy(update={"stream": False})
+        async with asyncio.timeout(up.timeout_s):
+            return await up.provider.complete(req)
+
+    async def _decoded(
+        self, call: Call, arm: str, target: Target, send: Send, *, adapt_: bool
+    ) -> Served:
+        t0 = time.perf_counter()
+        codec = CODECS[call.api]
+        try:
+            if not call.stream:
+                resp = await self.complete(call, target, adapt_=adapt_)
+            else:
+                up = self.upstreams[target.upstream]
+                req = self.prepare(call, target, adapt_=adapt_)
+                events = up.provider.stream(req.model_copy(update={"stream": True}))
+                async with asyncio.timeout(up.timeout_s):
+                    first = await anext(aiter(events), None)
+        except InputError as exc:
+            if arm == "candidate":
+                raise CandidateFailed(exc, 400) from None
+            self._job(call, arm, target, t0, 400, error=str(exc)[:500])
+            await self._send_error(call, send, 400, str(exc), arm)
+            return Served(400, None, True)
+        except (ProviderError, AdaptationError) as exc:
+            raise CandidateFailed(exc, _status_of(exc)) from None
+        except TimeoutError:
+            raise CandidateFailed(ProviderTimeoutError(f"{target.model} timed out"), 504) from None
+        if not call.stream:
+            raw = json.dumps(codec.encode_response(resp, model=resp.model or target.model))
+            body = raw.encode("utf-8")
+            await send_bytes(send, 200, body, self._headers_out(call, arm))
+            self._job(call, arm, target, t0, 200, response=resp, stream=False)
+            return Served(200, body, True)
+        return await self._stream_out(call, arm, target, send, t0, first, events)
+
+    async def _stream_out(
+        self,
+        call: Call,
+        arm: str,
+        target: Target,
+        send: Send,
+        t0: float,
+        first: StreamEvent | None,
+        events: AsyncIterator[StreamEvent],
+    ) -> Served:
+        codec = CODECS[call.api]
+        encoder = codec.StreamEncoder(target.model)
+        acc = StreamAccumulator(target.model)
+        hdrs = [(b"content-type", SSE_CT), (b"cache-control", b"no-cache")]
+        hdrs.extend(self._headers_out(call, arm))
+        await send({"type": "http.response.start", "status": 200, "headers": hdrs})
+        chunks: list[bytes] = []
+        error: str | None = None
+        try:
+            ev = first
+            while ev is not None:
+                acc.add(ev)
+                frames = encoder.encode(ev)
+                if frames:
+                    data = b"".join(frames)
+                    chunks.append(data)
+                    await send({"type": "http.response.body", "body": data, "more_body": True})
+                ev = await anext(aiter(events), None)
+        except (ProviderError, TimeoutError) as exc:
+            error = f"stream interrupted: {exc}"[:500]
+        finally:
+            closer = getattr(events, "aclose", None)
+            if closer is not None:
+                await closer()
+        tail = b"".join(encoder.close())
+        await send({"type": "http.response.body", "body": tail})
+        chunks.append(tail)
+        self._job(
+            call,
+            arm,
+            target,
+            t0,
+            200 if error is None else 502,
+            response=acc.response(),
+            error=error,
+        )
+        return Served(200, chunks, True)

@@ -1,0 +1,235 @@
+"""Request records and usage metrics, off the event loop.
+
+The request path only builds a :class:`Job` and puts it on a bounded queue (a full queue
+drops the job and counts it). A worker thread decodes the upstream answer, adds tokens and
+cost to the metrics, runs the pass/fail checks, and writes sampled records to the store in
+batches. When the store is unreachable the records wait in a bounded buffer (oldest dropped
+and counted) and are written when it returns.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from switchover.chat import ChatResponse
+from switchover.errors import SwitchoverError
+from switchover.evaluate.checks import Check, resolve_checks, response_cost
+from switchover.evaluate.results import Case
+from switchover.gateway.codecs import CODECS, decode_raw_response
+from switchover.gateway.metrics import GatewayMetrics
+from switchover.rollout import RequestRecord
+from switchover.store import Store
+
+__all__ = ["Job", "RecordPipeline"]
+
+_log = logging.getLogger("switchover.gateway")
+_BATCH = 500
+
+
+@dataclass(slots=True)
+class Job:
+    """One finished upstream call. ``raw`` is the undecoded body (or SSE chunks) of a
+    passed-through answer; ``response`` a decoded one. ``reference`` is the baseline answer
+    a shadow candidate is compared with."""
+
+    migration: str
+    arm: str
+    api: str
+    at: float
+    latency_ms: float
+    status: int
+    ok: bool
+    model: str
+    request_id: str
+    record: bool
+    stream: bool = False
+    shadow: bool = False
+    fallback: bool = False
+    error: str | None = None
+    bucket: int | None = None
+    body: dict[str, Any] | None = None
+    raw: bytes | list[bytes] | None = None
+    response: ChatResponse | None = None
+    reference: ChatResponse | None = None
+    reference_raw: bytes | list[bytes] | None = None
+    reference_stream: bool = False
+
+
+class RecordPipeline:
+    """Worker thread turning jobs into metrics and store records (see module docstring)."""
+
+    def __init__(
+        self,
+        store: Store,
+        metrics: GatewayMetrics,
+        *,
+        capacity: int = 10_000,
+        flush_interval_s: float = 0.2,
+        checks: tuple[str, ...] = (),
+        keep_bodies: bool = False,
+    ) -> None:
+        self.store = store
+        self.metrics = metrics
+        self.capacity = capacity
+        self.flush_interval_s = flush_interval_s
+        self.keep_bodies = keep_bodies
+        self.checks: list[Check] = resolve_checks(checks)
+        self.queue: queue.Queue[Job] = queue.Queue(maxsize=capacity)
+        self.pending: deque[RequestRecord] = deque()
+        self.dropped = 0
+        self.written = 0
+        self.store_ok = True
+        self._busy = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="switchover-records", daemon=True)
+        self._thread.start()
+
+    # -- request path ---------------------------------------------------------------------
+    def submit(self, job: Job) -> None:
+        try:
+            self.queue.put_nowait(job)
+        except queue.Full:
+            self._drop(1)
+
+    def _drop(self, n: int) -> None:
+        self.dropped += n
+        self.metrics.records_dropped.inc(n)
+
+    # -- worker ---------------------------------------------------------------------------
+    def _run(self) -> None:
+        backoff = self.flush_interval_s
+        next_flush = time.monotonic() + self.flush_interval_s
+        while True:
+            stopping = self._stop.is_set()
+            try:
+                job = self.queue.get(timeout=max(0.0, min(0.05, next_flush - time.monotonic())))
+            except queue.Empty:
+                job = None
+            if job is not None:
+                self._busy = True
+                try:
+                    self._process(job)
+                except Exception:  # one bad answer must not stop recording
+                    _log.exception("could not process a request record")
+                finally:
+                    self._busy = False
+            now = time.monotonic()
+            if self.pending and (len(self.pending) >= _BATCH or now >= next_flush or stopping):
+                if self._flush():
+                    backoff = self.flush_interval_s
+                else:
+                    backoff = min(backoff * 2, 5.0)
+                next_flush = now + backoff
+            elif now >= next_flush:
+                next_flush = now + self.flush_interval_s
+            self.metrics.records_pending.set(len(self.pending) + self.queue.qsize())
+            if stopping and self.queue.empty() and (not self.pending or not self.store_ok):
+                return
+
+    def _flush(self) -> bool:
+        batch = list(self.pending)[:_BATCH]
+        try:
+            self.store.append_records(batch)
+        except SwitchoverError as exc:
+            if self.store_ok:
+                _log.warning("store unreachable, buffering records: %s", exc)
+            self.store_ok = False
+            self.metrics.store_up.set(0)
+            return False
+        for _ in batch:
+            self.pending.popleft()
+        self.written += len(batch)
+        if not self.store_ok:
+            _log.warning("store reachable again; %d records pending", len(self.pending))
+        self.store_ok = True
+        self.metrics.store_up.set(1)
+        return True
+
+    def _process(self, job: Job) -> None:
+        resp = job.response
+        if resp is None and job.raw is not None and job.ok:
+            resp = decode_raw_response(job.api, job.raw, job.stream)
+        cost: float | None = None
+        if resp is not None:
+            u = resp.usage
+            cost = response_cost(job.model, u)
+            self.metrics.usage(job.migration, job.arm, u.input_tokens, u.output_tokens, cost)
+        if not job.record:
+            return
+        passed = total = 0
+        if resp is not None and self.checks and job.body is not None:
+            passed, total = self._run_checks(job, resp)
+        rec = RequestRecord(
+            migration=job.migration,
+            arm="candidate" if job.arm == "candidate" else "baseline",
+            at=datetime.fromtimestamp(job.at, UTC),
+            latency_ms=max(0.0, job.latency_ms),
+            ok=job.ok,
+            shadow=job.shadow,
+            fallback=job.fallback,
+            status=job.status,
+            error=job.error,
+            cost=cost,
+            input_tokens=resp.usage.input_tokens if resp is not None else None,
+            output_tokens=resp.usage.output_tokens if resp is not None else None,
+            checks_passed=passed,
+            checks_total=total,
+            model=job.model,
+            request_id=job.request_id,
+            bucket=job.bucket,
+            body={"request": job.body} if self.keep_bodies and job.body is not None else None,
+        )
+        self.pending.append(rec)
+        over = len(self.pending) - self.capacity
+        for _ in range(max(0, over)):
+            self.pending.popleft()
+        if over > 0:
+            self._drop(over)
+
+    def _run_checks(self, job: Job, resp: ChatResponse) -> tuple[int, int]:
+        codec = CODECS.get(job.api)
+        if codec is None or job.api in ("openai.embeddings", "openai.models"):
+            return 0, 0
+        try:
+            request = codec.decode_request(dict(job.body or {}))
+        except Exception:
+            return 0, 0
+        ref = job.reference
+        if ref is None and job.reference_raw is not None:
+            ref = decode_raw_response(job.api, job.reference_raw, job.reference_stream)
+        case = Case(id=job.request_id or "request", request=request)
+        passed = total = 0
+        for check in self.checks:
+            try:
+                result = check(case, ref, resp)
+            except Exception:
+                continue
+            if result.applicable and result.kind == "pass" and result.passed is not None:
+                total += 1
+                passed += int(result.passed)
+        return passed, total
+
+    # -- control --------------------------------------------------------------------------
+    def idle(self) -> bool:
+        return self.queue.empty() and not self._busy and (not self.pending)
+
+    def wait_idle(self, timeout: float = 5.0) -> bool:
+        """Block until every submitted job is written (or the store is down); for tests
+        and shutdown."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.queue.empty() and not self._busy and (not self.pending or not self.store_ok):
+                return True
+            time.sleep(0.01)
+        return False
+
+    def close(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)

@@ -1,0 +1,105 @@
+"""Configured upstreams: one provider client (for decoded calls) and one shared keep-alive
+``httpx.AsyncClient`` (for raw pass-through) per ``[upstreams.NAME]`` table.
+
+Keys come from the environment variable the table names, never from the caller's request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from switchover.chat import ChatRequest, Message
+from switchover.config import UpstreamSettings
+from switchover.errors import AuthError
+from switchover.providers.base import Provider, ProviderSettings, create_provider
+
+__all__ = ["PASS_PATHS", "Upstream", "build_upstreams"]
+
+#: Client API -> path appended to an OpenAI-family base URL for pass-through.
+PASS_PATHS: dict[str, str] = {
+    "openai.chat": "/chat/completions",
+    "openai.responses": "/responses",
+    "openai.embeddings": "/embeddings",
+}
+_OPENAI_FAMILY = frozenset({"openai", "openai-compatible", "openai-responses"})
+#: Caller headers worth forwarding unchanged (API versions and beta flags, never keys).
+FORWARD_HEADERS = ("anthropic-version", "anthropic-beta", "openai-beta")
+
+
+class Upstream:
+    """One upstream. ``transport`` is the test seam for both clients."""
+
+    def __init__(
+        self,
+        name: str,
+        settings: UpstreamSettings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        provider: Provider | None = None,
+    ) -> None:
+        self.name = name
+        self.settings = settings
+        ps = ProviderSettings(
+            base_url=settings.base_url,
+            api_key_env=settings.api_key_env,
+            timeout_s=settings.timeout_s,
+            max_retries=settings.max_retries,
+            max_concurrency=max(settings.max_concurrency, 64),
+            options=dict(settings.options),
+        )
+        if provider is not None:
+            self.provider = provider
+        elif transport is not None and settings.provider != "sim":
+            self.provider = create_provider(settings.provider, ps, transport=transport)
+        else:
+            self.provider = create_provider(settings.provider, ps)
+        self.api: str = str(getattr(self.provider, "api", "") or "")
+        base = getattr(self.provider, "base_url", None)
+        self.base_url: str = str(base or "")
+        self.timeout_s = settings.timeout_s
+        self._headers: dict[str, str] | None = None
+        self.client = httpx.AsyncClient(
+            transport=transport,
+            timeout=httpx.Timeout(settings.timeout_s, connect=min(10.0, settings.timeout_s)),
+            limits=httpx.Limits(max_connections=1000, max_keepalive_connections=200),
+            follow_redirects=False,
+        )
+
+    def __repr__(self) -> str:
+        return f"Upstream({self.name!r}, provider={self.settings.provider!r}, api={self.api!r})"
+
+    def pass_url(self, client_api: str) -> str | None:
+        """The URL to forward ``client_api`` bodies to unchanged, or None when this upstream
+        speaks another wire API (the request must then be decoded and re-encoded)."""
+        if not self.base_url:
+            return None
+        if self.settings.provider in _OPENAI_FAMILY and client_api in PASS_PATHS:
+            return self.base_url + PASS_PATHS[client_api]
+        if self.settings.provider == "anthropic" and client_api == "anthropic.messages":
+            return self.base_url + "/v1/messages"
+        return None
+
+    def auth_headers(self) -> dict[str, str]:
+        """Headers carrying this upstream's key (raises AuthError when the key is missing)."""
+        if self._headers is None:
+            headers_for: Any = getattr(self.provider, "headers_for", None)
+            if headers_for is None:
+                raise AuthError(f"upstream {self.name!r} cannot be called directly")
+            h = dict(headers_for(ChatRequest(model="-", messages=[Message.user("-")])))
+            h["Accept-Encoding"] = "identity"
+            self._headers = h
+        return self._headers
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+        await self.provider.aclose()
+
+
+def build_upstreams(
+    upstreams: dict[str, UpstreamSettings],
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> dict[str, Upstream]:
+    return {n: Upstream(n, s, transport=transport) for n, s in upstreams.items()}
