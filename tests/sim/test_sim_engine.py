@@ -362,3 +362,22 @@ def test_tool_result_not_found_and_nullable_ids() -> None:
         assert needle in value["reply"]
         assert value["order_id"] == "A1002"
         assert value["ticket_id"] == ticket
+
+
+def test_json_keys_with_types_from_the_system_prompt() -> None:
+    system = (
+        "Reply with a JSON object:\n"
+        '{"reply": string, "order_id": string|null, "ticket_id": string|null, '
+        '"escalate": boolean, "score": number, "tags": array}'
+    )
+    req = ChatRequest(
+        model="claude-sonnet-4-6",
+        messages=[Message.system(system), Message.user("Where is my order A1001?")],
+    )
+    value = json.loads(engine().respond(req, api="anthropic.messages").text)
+    assert list(value) == ["reply", "order_id", "ticket_id", "escalate", "score", "tags"]
+    assert value["order_id"] == "A1001"
+    assert value["ticket_id"] is None
+    assert isinstance(value["escalate"], bool)
+    assert isinstance(value["score"], float)
+    assert isinstance(value["tags"], list)

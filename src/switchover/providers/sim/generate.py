@@ -42,7 +42,11 @@ _EFFORT_FACTOR = {
     "max": 8.0,
 }
 _REASONING_ID = re.compile(r"^(o\d|gpt-5|gpt-6|gemini-(2\.5|3))", re.I)
-_JSON_KEYS = re.compile(r"[\"`']([a-z_][a-zA-Z0-9_]{1,39})[\"`']")
+_JSON_KEYS = re.compile(
+    r"[\"`']([a-z_][a-zA-Z0-9_]{1,39})[\"`']"
+    r"(?:\s*:\s*(string|number|integer|boolean|bool|array|object|int|float)(\s*\|\s*null)?)?"
+)
+_TYPE_WORDS = {"bool": "boolean", "int": "integer", "float": "number"}
 
 
 @dataclass(frozen=True)
@@ -111,9 +115,18 @@ def _wants_json(req: ChatRequest) -> tuple[bool, dict[str, Any] | None]:
         asked = bool(re.search(r"\bJSON\b", req.system_text + "\n" + _last_user_text(req)))
     if not asked:
         return False, None
-    keys = [k for k in _JSON_KEYS.findall(req.system_text) if k.lower() != "json"]
-    if keys:
-        props = {k: {"type": "string"} for k in dict.fromkeys(keys)}
+    props: dict[str, Any] = {}
+    for key, typ, null in _JSON_KEYS.findall(req.system_text):
+        if key.lower() == "json" or key in props:
+            continue
+        t = _TYPE_WORDS.get(typ, typ or "string")
+        if t == "array":
+            props[key] = {"type": "array", "items": {"type": "string"}}
+        elif t == "object":
+            props[key] = {"type": "object"}
+        else:
+            props[key] = {"type": [t, "null"] if null else t}
+    if props:
         return True, {"type": "object", "properties": props, "required": list(props)}
     schema = {
         "type": "object",
