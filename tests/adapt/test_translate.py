@@ -376,3 +376,27 @@ def test_six_luna_tools_prefer_effort_none() -> None:
 def test_platform_refs(ref: str, model: str) -> None:
     result = adapt(_req(max_output_tokens=10), ref)
     assert result.request.model == model
+
+
+def test_legacy_function_history_gets_ids() -> None:
+    from switchover.providers import openai_chat
+
+    body = {
+        "model": "gpt-3.5-turbo",
+        "messages": [
+            {"role": "user", "content": "weather?"},
+            {"role": "assistant", "content": None,
+             "function_call": {"name": "lookup", "arguments": "{\"q\": \"x\"}"}},
+            {"role": "function", "name": "lookup", "content": "sunny"},
+        ],
+        "functions": [{"name": "lookup", "parameters": TOOL.parameters}],
+    }  # fmt: skip
+    req = openai_chat.decode_request(body)
+    result = adapt(req, "claude-sonnet-4-5")
+    call = result.request.messages[1].tool_calls[0]
+    assert call.id == "call_legacy_1_0"
+    assert result.request.messages[2].tool_call_id == call.id
+    wire = encode_wire(result.request, "anthropic.messages")
+    assert wire is not None
+    assert wire["messages"][2]["content"][0]["tool_use_id"] == call.id
+    _accepted(result)

@@ -200,6 +200,7 @@ def _drop_thinking(req: ChatRequest, ctx: Ctx, v: RuleViolation) -> bool:
         rule_id=v.rule.id,
         lossy=True,
     )
+    ctx.warn(f"{ctx.target} always thinks: expect thinking tokens inside max_tokens")
     return True
 
 

@@ -109,8 +109,36 @@ def _model_bound(item: dict[str, Any]) -> bool:
     )
 
 
+def _link_legacy_history(req: ChatRequest, ctx: Ctx) -> None:
+    """Legacy ``function_call`` turns have no call ids: give them ids and link the results."""
+    pending: dict[str, str] = {}
+    linked = 0
+    for i, m in enumerate(req.messages):
+        if m.role == "assistant" and any(not c.id for c in m.tool_calls):
+            calls = []
+            for c in m.tool_calls:
+                if not c.id:
+                    c = c.model_copy(update={"id": f"call_legacy_{i}_{len(calls)}"})
+                    pending[c.name] = c.id
+                calls.append(c)
+            req.messages[i] = m.model_copy(update={"tool_calls": calls})
+        elif m.role == "tool" and m.tool_call_id is None and m.name in pending:
+            req.messages[i] = m.model_copy(update={"tool_call_id": pending.pop(m.name)})
+            linked += 1
+    if linked:
+        ctx.record(
+            "translated",
+            "messages[*].function_call",
+            f"{linked} legacy function call(s)",
+            "tool calls with ids",
+            "legacy function-call turns carry no ids; tool calls and results need them",
+            source_url=_OPENAI_CHAT,
+        )
+
+
 def convert_legacy_functions(req: ChatRequest, ctx: Ctx) -> None:
     """OpenAI's deprecated ``functions`` / ``function_call`` -> ``tools`` / ``tool_choice``."""
+    _link_legacy_history(req, ctx)
     functions = req.extra.pop("functions", None)
     call = req.extra.pop("function_call", None)
     if isinstance(functions, list) and functions:
