@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from switchover.adapt.context import Ctx
-from switchover.chat import ChatRequest, ImagePart, Message, TextPart, Tool, ToolChoice
+from switchover.chat import ChatRequest, ImagePart, Message, TextPart, Tool, ToolCall, ToolChoice
 
 __all__ = [
     "JSON_TOOL",
@@ -115,7 +115,7 @@ def _link_legacy_history(req: ChatRequest, ctx: Ctx) -> None:
     linked = 0
     for i, m in enumerate(req.messages):
         if m.role == "assistant" and any(not c.id for c in m.tool_calls):
-            calls = []
+            calls: list[ToolCall] = []
             for c in m.tool_calls:
                 if not c.id:
                     c = c.model_copy(update={"id": f"call_legacy_{i}_{len(calls)}"})
