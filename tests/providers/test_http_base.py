@@ -449,3 +449,26 @@ def test_parse_error_body_shapes() -> None:
     assert parse_error_body({"message": "m3", "type": "t"}, "f").type == "t"
     assert parse_error_body("text", "fallback").message == "fallback"
     assert parse_error_body({"error": {"type": "x"}}, "fb").message == "fb"
+
+
+async def test_slot_is_released_while_waiting_to_retry(wire: WireServer) -> None:
+    def answer(rec: Any) -> Reply:
+        first_a = (
+            rec.json["prompt"] == "a" and sum(r.json["prompt"] == "a" for r in wire.requests) == 1
+        )
+        if first_a:
+            return Reply(status=429, json={}, headers={"retry-after": "0.3"})
+        return Reply(json={"model": "toy-1", "text": rec.json["prompt"]})
+
+    wire.handler = answer
+    settings = ProviderSettings(base_url=wire.base_url, api_key=KEY, max_concurrency=1)
+    async with ToyProvider(settings) as p:
+        req_a = ChatRequest(model="toy-1", messages=[Message.user("a")])
+        req_b = ChatRequest(model="toy-1", messages=[Message.user("b")])
+        task_a = asyncio.create_task(p.complete(req_a))
+        await asyncio.sleep(0.1)  # a has had its 429 and is waiting to retry
+        out_b = await p.complete(req_b)
+        out_a = await task_a
+    assert (out_a.text, out_b.text) == ("a", "b")
+    assert [r.json["prompt"] for r in wire.requests] == ["a", "b", "a"]
+    assert wire.max_in_flight == 1

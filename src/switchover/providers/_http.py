@@ -347,52 +347,25 @@ class HTTPProvider(Provider):
     async def _open(
         self, url: str, body: dict[str, Any], headers: dict[str, str], meta: _CallMeta
     ) -> httpx.Response:
-        """Send with retries; return an open streaming response with a 2xx status. The
-        caller must close it. The concurrency slot is held by the caller."""
+        """Send with retries; return an open streaming response with a 2xx status.
+
+        Each attempt holds one concurrency slot; the slot is released while waiting to
+        retry. On success the slot stays held: the caller closes the response and then
+        calls ``self._semaphore.release()``."""
         attempts = max(0, self.settings.max_retries) + 1
         payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
         last: ProviderError | None = None
         for attempt in range(attempts):
-            wait: float | None = None
-            meta.started = self._clock()
+            await self._semaphore.acquire()
             try:
-                req = self._client.build_request("POST", url, content=payload, headers=headers)
-                resp = await self._client.send(req, stream=True)
-            except httpx.TimeoutException as exc:
-                last = ProviderTimeoutError(
-                    f"{self.name}: request timed out after {self.settings.timeout_s}s "
-                    f"({type(exc).__name__})",
-                    provider=self.name,
-                )
-            except (httpx.TransportError, OSError) as exc:
-                last = ProviderConnectionError(
-                    f"{self.name}: connection failed ({type(exc).__name__}: {redact(str(exc))})",
-                    provider=self.name,
-                    hint="Check the base URL and that the server is reachable.",
-                )
-                if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
-                    raise last from exc
-            else:
-                if resp.status_code < 300:
-                    meta.request_id = self._request_id(resp.headers)
-                    return resp
-                try:
-                    raw = await resp.aread()
-                finally:
-                    await resp.aclose()
-                err = self._error_for(resp, raw)
-                should = resp.headers.get("x-should-retry")
-                retry = (
-                    should == "true"
-                    or (should != "false" and resp.status_code in RETRYABLE_STATUSES)
-                    or (should != "false" and resp.status_code >= 500)
-                )
-                if not retry:
-                    raise err
-                last = err
-                wait = parse_retry_after(resp.headers, now=self._now)
-                if wait is not None and wait > MAX_INLINE_RETRY_AFTER_S:
-                    raise err  # the caller decides whether to wait that long
+                outcome = await self._attempt(url, payload, headers, meta)
+            except BaseException:
+                self._semaphore.release()
+                raise
+            if isinstance(outcome, httpx.Response):
+                return outcome
+            self._semaphore.release()
+            last, wait = outcome
             if attempt + 1 >= attempts:
                 break
             delay = (
@@ -413,6 +386,51 @@ class HTTPProvider(Provider):
             await self._sleep(delay)
         assert last is not None
         raise last
+
+    async def _attempt(
+        self, url: str, payload: bytes, headers: dict[str, str], meta: _CallMeta
+    ) -> httpx.Response | tuple[ProviderError, float | None]:
+        """One try: the 2xx response, or a retryable error and the wait the server asked
+        for. Errors that must not be retried are raised."""
+        meta.started = self._clock()
+        try:
+            req = self._client.build_request("POST", url, content=payload, headers=headers)
+            resp = await self._client.send(req, stream=True)
+        except httpx.TimeoutException as exc:
+            err: ProviderError = ProviderTimeoutError(
+                f"{self.name}: request timed out after {self.settings.timeout_s}s "
+                f"({type(exc).__name__})",
+                provider=self.name,
+            )
+            return err, None
+        except (httpx.TransportError, OSError) as exc:
+            err = ProviderConnectionError(
+                f"{self.name}: connection failed ({type(exc).__name__}: {redact(str(exc))})",
+                provider=self.name,
+                hint="Check the base URL and that the server is reachable.",
+            )
+            if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+                raise err from exc
+            return err, None
+        if resp.status_code < 300:
+            meta.request_id = self._request_id(resp.headers)
+            return resp
+        try:
+            raw = await resp.aread()
+        finally:
+            await resp.aclose()
+        err = self._error_for(resp, raw)
+        should = resp.headers.get("x-should-retry")
+        retry = should == "true" or (
+            should != "false"
+            and (resp.status_code in RETRYABLE_STATUSES or resp.status_code >= 500)
+        )
+        if not retry:
+            raise err
+        wait = parse_retry_after(resp.headers, now=self._now)
+        if wait is not None and wait > MAX_INLINE_RETRY_AFTER_S:
+            raise err  # the caller decides whether to wait that long
+        return err, wait
 
     def _error_for(self, resp: httpx.Response, raw: bytes) -> ProviderError:
         text = raw.decode("utf-8", errors="replace")
@@ -449,18 +467,18 @@ class HTTPProvider(Provider):
         url = self.url_for(request)
         headers = self.headers_for(request)
         meta = _CallMeta()
-        async with self._semaphore:
-            resp = await self._open(url, body, headers, meta)
-            try:
-                chunks: list[bytes] = []
-                async for chunk in resp.aiter_bytes():
-                    if meta.first_byte is None:
-                        meta.first_byte = self._clock()
-                    chunks.append(chunk)
-            except httpx.HTTPError as exc:
-                raise self._read_error(exc) from exc
-            finally:
-                await resp.aclose()
+        resp = await self._open(url, body, headers, meta)
+        try:
+            chunks: list[bytes] = []
+            async for chunk in resp.aiter_bytes():
+                if meta.first_byte is None:
+                    meta.first_byte = self._clock()
+                chunks.append(chunk)
+        except httpx.HTTPError as exc:
+            raise self._read_error(exc) from exc
+        finally:
+            await resp.aclose()
+            self._semaphore.release()
         end = self._clock()
         try:
             data = json.loads(b"".join(chunks))
@@ -501,33 +519,33 @@ class HTTPProvider(Provider):
         url = self.stream_url_for(request)
         headers = {**self.headers_for(request), "Accept": "text/event-stream"}
         decoder = self.stream_decoder(request)
-        async with self._semaphore:
-            resp = await self._open(url, body, headers, meta)
-            try:
-                async for name, data in iter_sse_events(resp.aiter_lines()):
-                    if meta.first_byte is None:
-                        meta.first_byte = self._clock()
-                    if data.strip() == DONE:
-                        break
-                    try:
-                        obj = json.loads(data)
-                    except ValueError as exc:
-                        raise ProviderServerError(
-                            f"{self.name}: stream event is not JSON: {redact(data[:200])!r}",
-                            provider=self.name,
-                        ) from exc
-                    if not isinstance(obj, dict):
-                        continue
-                    err = self.stream_error(name, obj)
-                    if err is not None:
-                        err.request_id = meta.request_id
-                        raise err
-                    for ev in decoder.feed(name, obj):
-                        yield ev
-            except httpx.HTTPError as exc:
-                raise self._read_error(exc) from exc
-            finally:
-                await resp.aclose()
+        resp = await self._open(url, body, headers, meta)
+        try:
+            async for name, data in iter_sse_events(resp.aiter_lines()):
+                if meta.first_byte is None:
+                    meta.first_byte = self._clock()
+                if data.strip() == DONE:
+                    break
+                try:
+                    obj = json.loads(data)
+                except ValueError as exc:
+                    raise ProviderServerError(
+                        f"{self.name}: stream event is not JSON: {redact(data[:200])!r}",
+                        provider=self.name,
+                    ) from exc
+                if not isinstance(obj, dict):
+                    continue
+                err = self.stream_error(name, obj)
+                if err is not None:
+                    err.request_id = meta.request_id
+                    raise err
+                for ev in decoder.feed(name, obj):
+                    yield ev
+        except httpx.HTTPError as exc:
+            raise self._read_error(exc) from exc
+        finally:
+            await resp.aclose()
+            self._semaphore.release()
         meta.extra["end"] = self._clock()
 
     async def complete_streaming(self, request: ChatRequest) -> ChatResponse:
