@@ -57,6 +57,18 @@ def test_cache(store: Store) -> None:
     assert store.cache_get("req:1") == {"text": "new"}
 
 
+def test_cache_batches(store: Store) -> None:
+    items = {f"k{i}": {"i": i} for i in range(1203)}
+    store.cache_put_many(items)
+    store.cache_put_many({})
+    store.cache_put_many({"k0": {"i": "new"}})
+    got = store.cache_get_many([*items, "absent", "k1"])
+    assert len(got) == 1203
+    assert got["k0"] == {"i": "new"}
+    assert got["k1202"] == {"i": 1202}
+    assert store.cache_get_many([]) == {}
+
+
 def test_runs_and_idempotent_results(store: Store) -> None:
     assert store.run_get("r1") is None
     assert store.results("r1") == {}

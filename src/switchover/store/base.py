@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -68,6 +68,14 @@ class Store(ABC):
     @abstractmethod
     def cache_put(self, key: str, value: dict[str, Any]) -> None:
         """Store (or replace) the JSON value for ``key``."""
+
+    @abstractmethod
+    def cache_get_many(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The cached values of those ``keys`` that are present (one round trip per 500)."""
+
+    @abstractmethod
+    def cache_put_many(self, items: Mapping[str, dict[str, Any]]) -> None:
+        """Store several values in one transaction."""
 
     # -- evaluation runs ---------------------------------------------------------------
     @abstractmethod

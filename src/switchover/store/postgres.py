@@ -138,6 +138,9 @@ class PostgresStore(SQLStore):
     def _notify(self, ex: Executor, migration: str, version: int) -> None:
         ex.execute("SELECT pg_notify(?, ?)", (self.channel, f"{version}:{migration}"))
 
+    def _relaxed(self, ex: Executor) -> None:
+        ex.execute("SET LOCAL synchronous_commit TO OFF")
+
     def close(self) -> None:
         if self._closed:
             return

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 from abc import abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -73,6 +73,11 @@ class SQLStore(Store):
         """Inside the writing transaction: tell other processes (PostgreSQL NOTIFY)."""
         del ex, migration, version
 
+    def _relaxed(self, ex: Executor) -> None:
+        """Inside a writing transaction whose loss in a server crash is harmless (cache,
+        results, records - all recomputable): skip waiting for the disk flush."""
+        del ex
+
     # -- migrations --------------------------------------------------------------------
     def _migrate(self, ex: Executor) -> None:
         ex.execute(SCHEMA_VERSION_DDL[self.dialect])
@@ -105,13 +110,36 @@ class SQLStore(Store):
             row = ex.execute("SELECT value FROM cache WHERE key = ?", (key,)).fetchone()
         return None if row is None else dict(_loads(row[0], "cache entry"))
 
+    def cache_get_many(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The cached values of those ``keys`` that are present."""
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, dict[str, Any]] = {}
+        with self._tx() as ex:
+            for i in range(0, len(wanted), 500):
+                chunk = wanted[i : i + 500]
+                marks = ", ".join("?" * len(chunk))
+                rows = ex.execute(
+                    f"SELECT key, value FROM cache WHERE key IN ({marks})", chunk
+                ).fetchall()
+                found.update({str(k): dict(_loads(v, "cache entry")) for k, v in rows})
+        return found
+
     def cache_put(self, key: str, value: dict[str, Any]) -> None:
+        self.cache_put_many({key: value})
+
+    def cache_put_many(self, items: Mapping[str, dict[str, Any]]) -> None:
+        """Store several values in one transaction."""
+        if not items:
+            return
+        now = time.time()
+        rows = [(k, _dumps(v), now) for k, v in items.items()]
         with self._tx(write=True) as ex:
-            ex.execute(
+            self._relaxed(ex)
+            ex.executemany(
                 "INSERT INTO cache (key, value, created_at) VALUES (?, ?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value, "
                 "created_at = excluded.created_at",
-                (key, _dumps(value), time.time()),
+                rows,
             )
 
     # -- runs --------------------------------------------------------------------------
@@ -137,6 +165,7 @@ class SQLStore(Store):
 
     def result_put(self, run_id: str, case_key: str, data: dict[str, Any]) -> None:
         with self._tx(write=True) as ex:
+            self._relaxed(ex)
             ex.execute(
                 "INSERT INTO results (run_id, case_key, data, updated_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (run_id, case_key) DO UPDATE SET data = excluded.data, "
@@ -275,6 +304,7 @@ class SQLStore(Store):
         if not rows:
             return 0
         with self._tx(write=True) as ex:
+            self._relaxed(ex)
             ex.executemany(
                 "INSERT INTO records (migration, arm, at, latency_ms, ok, shadow, cost, "
                 "checks_passed, checks_total, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
