@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import openai
 import pytest
 from wire_server import Reply, WireServer
 
 from switchover.chat import ChatRequest, Message
 from switchover.errors import ConfigError, ModelNotFoundError, ProviderBadRequestError
 from switchover.providers import azure
+from switchover.providers import openai_chat as oc
 from switchover.providers._sse import format_sse
 from switchover.providers.base import ProviderSettings
 from switchover.providers.base import create_provider as registry_create
@@ -139,3 +141,23 @@ def test_missing_endpoint_is_a_config_error() -> None:
     with pytest.raises(ConfigError) as ei:
         azure.create_provider(ProviderSettings(api_key=KEY))
     assert "AZURE_OPENAI_ENDPOINT" in (ei.value.hint or "")
+
+
+async def test_our_urls_match_the_official_azure_sdk(wire: WireServer) -> None:
+    """The official AzureOpenAI client and ours send the same path, query and auth header."""
+    wire.handler = lambda rec: Reply(json=AZURE_COMPLETION)
+    async with openai.AsyncAzureOpenAI(
+        api_key=KEY, azure_endpoint=wire.base_url, api_version="2024-10-21", max_retries=0
+    ) as client:
+        await client.chat.completions.create(
+            model="gpt-4o-prod",
+            messages=[{"role": "user", "content": "hi"}],
+            max_completion_tokens=20,
+        )
+    sdk = wire.last
+    async with azure.create_provider(ProviderSettings(base_url=wire.base_url, api_key=KEY)) as p:
+        await p.complete(REQ)
+    ours = wire.last
+    assert (ours.raw_path, ours.headers["api-key"]) == (sdk.raw_path, sdk.headers["api-key"])
+    assert ours.json == sdk.json
+    assert oc.decode_request(sdk.json).model_dump() == oc.decode_request(ours.json).model_dump()
