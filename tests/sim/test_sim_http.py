@@ -279,3 +279,66 @@ def test_openai_responses_api(oai: openai.OpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as exc:
         oai.responses.create(model="gpt-6-luna", input="hi", temperature=0.5)
     assert exc.value.body["param"] == "temperature"  # type: ignore[index]
+
+
+def test_embeddings_with_the_sdk(oai: openai.OpenAI) -> None:
+    import math
+
+    res = oai.embeddings.create(
+        model="gpt-4o", input=["reset my password", "reset my password please", "weather in Paris"]
+    )
+    vecs = [d.embedding for d in res.data]
+    assert len(vecs[0]) == 256
+    assert math.isclose(sum(v * v for v in vecs[0]), 1.0, rel_tol=1e-4)
+
+    def cos(a: list[float], b: list[float]) -> float:
+        return sum(x * y for x, y in zip(a, b, strict=True))
+
+    assert cos(vecs[0], vecs[1]) > 0.6 > cos(vecs[0], vecs[2])
+    floats = oai.embeddings.create(
+        model="gpt-4o", input="hi", dimensions=8, encoding_format="float"
+    )
+    assert len(floats.data[0].embedding) == 8
+    assert res.usage.prompt_tokens > 0
+    with pytest.raises(openai.BadRequestError) as exc:
+        oai.embeddings.create(model="gpt-4o", input=[], dimensions=8)
+    assert exc.value.body["param"] == "input"  # type: ignore[index]
+    with pytest.raises(openai.NotFoundError):
+        oai.embeddings.create(model="nope", input="x")
+
+
+def test_embeddings_bad_bodies(base_url: str) -> None:
+    with httpx.Client() as h:
+        assert h.post(f"{base_url}/v1/embeddings", content=b"{").status_code == 400
+        assert (
+            h.post(f"{base_url}/v1/embeddings", json={"input": "x"}).json()["error"]["param"]
+            == "model"
+        )
+        bad_dims = {"model": "gpt-4o", "input": "x", "dimensions": 0}
+        assert (
+            h.post(f"{base_url}/v1/embeddings", json=bad_dims).json()["error"]["param"]
+            == "dimensions"
+        )
+        bad_fmt = {"model": "gpt-4o", "input": "x", "encoding_format": "hex"}
+        assert h.post(f"{base_url}/v1/embeddings", json=bad_fmt).status_code == 400
+
+
+def test_api_key_required_when_configured() -> None:
+    engine = SimEngine({"*": BUILTIN_PROFILES["baseline"]}, time_scale=0)
+    with run_sim_server(engine, api_key="sk-sim-secret-1234") as url:
+        with openai.OpenAI(base_url=f"{url}/v1", api_key="sk-wrong-key-0000", max_retries=0) as bad:
+            with pytest.raises(openai.AuthenticationError) as exc:
+                bad.chat.completions.create(model="gpt-4o", messages=USER)  # type: ignore[arg-type]
+            assert exc.value.code == "invalid_api_key"
+            with pytest.raises(openai.AuthenticationError):
+                bad.embeddings.create(model="gpt-4o", input="x")
+        with anthropic.Anthropic(base_url=url, api_key="nope", max_retries=0) as bad_claude:
+            with pytest.raises(anthropic.AuthenticationError) as aexc:
+                bad_claude.messages.create(model="claude-sonnet-4-6", max_tokens=10, messages=USER)  # type: ignore[arg-type]
+            assert aexc.value.body["error"]["type"] == "authentication_error"  # type: ignore[index]
+        with openai.OpenAI(base_url=f"{url}/v1", api_key="sk-sim-secret-1234", max_retries=0) as ok:
+            assert ok.chat.completions.create(model="gpt-4o", messages=USER).choices  # type: ignore[arg-type]
+        with anthropic.Anthropic(base_url=url, api_key="sk-sim-secret-1234", max_retries=0) as ok_c:
+            assert ok_c.messages.create(
+                model="claude-sonnet-4-6", max_tokens=100, messages=USER
+            ).content  # type: ignore[arg-type]

@@ -42,18 +42,20 @@ __all__ = [
 SIM_HEADER = "x-switchover-simulator"
 
 
-def create_sim_app(engine: SimEngine) -> Any:
+def create_sim_app(engine: SimEngine, *, api_key: str | None = None) -> Any:
     """The ASGI app serving the OpenAI and Anthropic wire formats (see ``app.py``)."""
     from switchover.providers.sim.app import create_sim_app as _create
 
-    return _create(engine)
+    return _create(engine, api_key=api_key)
 
 
-def run_sim_server(engine: SimEngine, host: str = "127.0.0.1", port: int = 0) -> Any:
+def run_sim_server(
+    engine: SimEngine, host: str = "127.0.0.1", port: int = 0, *, api_key: str | None = None
+) -> Any:
     """Context manager: uvicorn in a background thread; yields the base URL."""
     from switchover.providers.sim.server import run_sim_server as _run
 
-    return _run(engine, host, port)
+    return _run(engine, host, port, api_key=api_key)
 
 
 def create_provider(

@@ -1,13 +1,15 @@
 """The simulator over HTTP: an ASGI app speaking the OpenAI and Anthropic wire formats.
 
 Routes: POST /v1/chat/completions, POST /v1/responses, POST /v1/messages (streaming when the
-body says ``"stream": true``), GET /v1/models, GET /healthz. Errors use each API's own error
-body. Every response carries ``x-switchover-simulator: true``. Any API key is accepted.
+body says ``"stream": true``), POST /v1/embeddings, GET /v1/models, GET /healthz. Errors use
+each API's own error body. Every response carries ``x-switchover-simulator: true``. Any API
+key is accepted unless the app was created with ``api_key``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import math
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -28,6 +30,7 @@ from switchover.errors import (
     RateLimitError,
 )
 from switchover.providers.sim._codecs import Codec, StreamEncoderLike, codec_for
+from switchover.providers.sim.embeddings import embeddings_response
 from switchover.providers.sim.engine import SimEngine
 from switchover.providers.sim.faults import SimConnectionReset, SimTimeout
 from switchover.providers.sim.stream import response_events
@@ -127,9 +130,32 @@ class _ResetResponse(Response):
         raise SimConnectionReset("Connection reset by peer (simulated).", provider="sim")
 
 
-def _endpoint(engine: SimEngine, api: str) -> Callable[[Request], Awaitable[Response]]:
+def _key_error(request: Request, api_key: str | None, codec: Codec) -> Response | None:
+    """401 in the API's format unless the request carries ``api_key`` (when one is set)."""
+    if api_key is None:
+        return None
+    auth = request.headers.get("authorization", "")
+    given = auth[7:] if auth.lower().startswith("bearer ") else request.headers.get("x-api-key", "")
+    if hmac.compare_digest(given.encode(), api_key.encode()):
+        return None
+    if codec.api == "anthropic.messages":
+        return _error(codec, 401, "invalid x-api-key", type_="authentication_error")
+    return _error(
+        codec,
+        401,
+        "Incorrect API key provided. You can find your API key in your account settings.",
+        code="invalid_api_key",
+    )
+
+
+def _endpoint(
+    engine: SimEngine, api: str, api_key: str | None
+) -> Callable[[Request], Awaitable[Response]]:
     async def handle(request: Request) -> Response:
         codec = codec_for(api)
+        denied = _key_error(request, api_key, codec)
+        if denied is not None:
+            return denied
         try:
             body: Any = json.loads(await request.body())
         except ValueError as exc:
@@ -198,6 +224,32 @@ async def _stream(
         yield frame
 
 
+def _embeddings_endpoint(
+    engine: SimEngine, api_key: str | None
+) -> Callable[[Request], Awaitable[Response]]:
+    async def embeddings(request: Request) -> Response:
+        codec = codec_for("openai.chat")
+        denied = _key_error(request, api_key, codec)
+        if denied is not None:
+            return denied
+        try:
+            body: Any = json.loads(await request.body())
+        except ValueError as exc:
+            return _error(codec, 400, f"We could not parse the JSON body of your request. ({exc})")
+        if not isinstance(body, dict) or not isinstance(body.get("model"), str):
+            return _error(codec, 400, "you must provide a model parameter", param="model")
+        try:
+            engine.profile_for(body["model"])
+            out = embeddings_response(body)
+        except ModelNotFoundError as exc:
+            return _provider_error(codec, exc, body["model"])
+        except InputError as exc:
+            return _error(codec, 400, exc.message, param=exc.field)
+        return JSONResponse(out, headers=_headers())
+
+    return embeddings
+
+
 def _models_endpoint(engine: SimEngine) -> Callable[[Request], Awaitable[Response]]:
     async def models(request: Request) -> Response:
         ids = engine.model_ids()
@@ -239,12 +291,14 @@ async def _health(request: Request) -> Response:
     return JSONResponse({"status": "ok", "simulator": True}, headers=_headers())
 
 
-def create_sim_app(engine: SimEngine) -> Starlette:
-    """The ASGI app for ``engine`` (see the module docstring for routes)."""
+def create_sim_app(engine: SimEngine, *, api_key: str | None = None) -> Starlette:
+    """The ASGI app for ``engine`` (see the module docstring for routes). With ``api_key``,
+    requests must carry it (``Authorization: Bearer`` or ``x-api-key``), else 401."""
     routes = [
-        Route("/v1/chat/completions", _endpoint(engine, "openai.chat"), methods=["POST"]),
-        Route("/v1/responses", _endpoint(engine, "openai.responses"), methods=["POST"]),
-        Route("/v1/messages", _endpoint(engine, "anthropic.messages"), methods=["POST"]),
+        Route("/v1/chat/completions", _endpoint(engine, "openai.chat", api_key), methods=["POST"]),
+        Route("/v1/responses", _endpoint(engine, "openai.responses", api_key), methods=["POST"]),
+        Route("/v1/messages", _endpoint(engine, "anthropic.messages", api_key), methods=["POST"]),
+        Route("/v1/embeddings", _embeddings_endpoint(engine, api_key), methods=["POST"]),
         Route("/v1/models", _models_endpoint(engine), methods=["GET"]),
         Route("/healthz", _health, methods=["GET"]),
     ]

@@ -53,9 +53,9 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _config(engine: SimEngine, log_level: str) -> uvicorn.Config:
+def _config(engine: SimEngine, log_level: str, api_key: str | None = None) -> uvicorn.Config:
     return uvicorn.Config(
-        create_sim_app(engine),
+        create_sim_app(engine, api_key=api_key),
         log_level=log_level,
         access_log=False,
         lifespan="off",
@@ -65,13 +65,19 @@ def _config(engine: SimEngine, log_level: str) -> uvicorn.Config:
 
 @contextlib.contextmanager
 def run_sim_server(
-    engine: SimEngine, host: str = "127.0.0.1", port: int = 0, *, startup_timeout_s: float = 10.0
+    engine: SimEngine,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    api_key: str | None = None,
+    startup_timeout_s: float = 10.0,
 ) -> Iterator[str]:
     """Serve ``engine`` on ``host:port`` (0 = a free port) in a background thread and
-    yield the base URL (``http://127.0.0.1:PORT``); stops the server on exit."""
+    yield the base URL (``http://127.0.0.1:PORT``); stops the server on exit. With
+    ``api_key`` the server answers 401 to requests without it."""
     quiet_injected_resets()
     sock = _bind(host, port)
-    server = uvicorn.Server(_config(engine, "warning"))
+    server = uvicorn.Server(_config(engine, "warning", api_key))
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name="switchover-sim", daemon=True
     )
