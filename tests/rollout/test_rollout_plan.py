@@ -113,3 +113,38 @@ def test_plan_rejects_decreasing_ramp_and_late_shadow() -> None:
 def test_plan_round_trips_json() -> None:
     plan = default_plan("m", deadline=datetime(2027, 1, 1, tzinfo=UTC))
     assert RolloutPlan.model_validate_json(plan.model_dump_json()) == plan
+
+
+def test_plan_from_settings() -> None:
+    from datetime import date
+
+    from switchover.errors import ConfigError
+    from switchover.rollout import plan_from_settings
+
+    empty = plan_from_settings("bot", {}, deadline=date(2027, 1, 15))
+    assert empty == default_plan("bot", deadline=datetime(2027, 1, 15, tzinfo=UTC))
+    gates_only = plan_from_settings(
+        "bot", {"failure_limit": 5, "gates": [{"metric": "error_rate", "max_delta": 0.05}]}
+    )
+    assert gates_only.failure_limit == 5
+    assert [s.percent for s in gates_only.stages] == [100, 1, 5, 25, 50, 100]
+    assert [g.metric for g in gates_only.gates] == ["error_rate"]
+    own_deadline = plan_from_settings(
+        "bot",
+        {"deadline": "2027-03-01T12:00:00Z", "stages": [{"kind": "canary", "percent": 50}]},
+        deadline=date(2027, 1, 15),
+    )
+    assert own_deadline.deadline == datetime(2027, 3, 1, 12, tzinfo=UTC)
+    with pytest.raises(ConfigError) as ei:
+        plan_from_settings(
+            "bot",
+            {"stages": [{"kind": "canary", "percent": 500}]},
+            source="switchover.toml",
+            prefix="migrations[2].rollout",
+        )
+    assert ei.value.message.startswith("switchover.toml: migrations[2].rollout.stages.0.percent:")
+    assert ei.value.exit_code == 2
+    with pytest.raises(ConfigError, match="needs max_ratio or max_delta"):
+        plan_from_settings("bot", {"gates": [{"metric": "error_rate"}]})
+    with pytest.raises(ConfigError, match="unknown key"):
+        plan_from_settings("bot", {"stagez": []})

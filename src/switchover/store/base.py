@@ -169,7 +169,9 @@ class Store(ABC):
     # -- change notification -----------------------------------------------------------
     def subscribe(self, callback: ChangeCallback) -> Unsubscribe:
         """Call ``callback(migration)`` when any process changes a rollout state, within a
-        second. Callbacks run on the store's notification thread: keep them short."""
+        second, once per new version. Changes from other processes are delivered on the
+        store's notification thread, this object's own writes on the writing thread: keep
+        callbacks short."""
         with self._sub_lock:
             self._callbacks.append(callback)
             first = len(self._callbacks) == 1
