@@ -31,6 +31,8 @@ from ._helpers import (
 )
 
 N = 600
+TICKET = jsonschema.Draft202012Validator(TICKET_SCHEMA)
+ORDER_ARGS = jsonschema.Draft202012Validator(ORDER_TOOLS[0].parameters)
 
 
 def assert_rate(hits: int, n: int, p: float) -> None:
@@ -68,7 +70,7 @@ def test_fenced_json_rate_and_content_still_valid_inside() -> None:
         if text.startswith("```json\n"):
             hits += 1
             text = text.removeprefix("```json\n").removesuffix("\n```")
-        jsonschema.validate(json.loads(text), TICKET_SCHEMA)
+        TICKET.validate(json.loads(text))
     assert_rate(hits, N, 0.5)
 
 
@@ -131,8 +133,7 @@ def test_renamed_and_reordered_tool_arguments() -> None:
         assert "orderId" in call.arguments
         assert "order_id" not in call.arguments
         assert call.arguments["orderId"] == f"A{1000 + i}"
-        with pytest.raises(jsonschema.ValidationError):
-            jsonschema.validate(call.arguments, ORDER_TOOLS[0].parameters)
+        assert not ORDER_ARGS.is_valid(call.arguments)
         keys = list(json.loads(call.arguments_raw))
         if keys[0] != "orderId":
             reordered += 1
