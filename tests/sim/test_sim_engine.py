@@ -381,3 +381,11 @@ def test_json_keys_with_types_from_the_system_prompt() -> None:
     assert isinstance(value["escalate"], bool)
     assert isinstance(value["score"], float)
     assert isinstance(value["tags"], list)
+
+
+def test_two_models_on_one_profile_give_the_same_first_answer() -> None:
+    eng = engine()
+    a = eng.respond(text_request(4, model="gpt-4o"), api="openai.chat")
+    b = eng.respond(text_request(4, model="gpt-4.1"), api="openai.chat")
+    assert a.text == b.text
+    assert eng.respond(text_request(4, model="gpt-4o"), api="openai.chat").text != a.text

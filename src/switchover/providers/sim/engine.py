@@ -1,8 +1,8 @@
 """SimEngine: the deterministic simulated model behind the HTTP app and the in-process provider.
 
 Determinism: the answer to a request depends only on (engine seed, the request's canonical
-JSON without the model id, how many times this engine has already answered it), and hazards
-additionally on the profile name. Two engines with the same seed and profiles given the same
+JSON without the model id, how many times this engine has already answered it for that
+model id), and hazards additionally on the profile name. Two engines with the same seed and profiles given the same
 sequence of requests produce the same responses. Faults are drawn per *attempt*, so a retry
 after an injected 429 can succeed and then gets the same answer a first success would have.
 Leaving the model id out of the answer key means a baseline and a candidate profile give the
@@ -186,11 +186,12 @@ class SimEngine:
                     status=429,
                     provider="sim",
                 )
-        attempt = self._count(self._attempts, profile.name + key)
+        counter = f"{req.model}\x1f{key}"  # repeats are counted per model id
+        attempt = self._count(self._attempts, counter)
         kind = pick_fault(faults, rng_for("fault", profile.name, key, attempt).random())
         if kind is not None:
             raise_fault(kind, faults, model=req.model, time_scale=scale)
-        n = self._count(self._answers, profile.name + key)
+        n = self._count(self._answers, counter)
         content_rng = rng_for("content", key, n)
         hazards = draw_hazards(profile, rng_for("hazard", profile.name, key, n))
         resp = generate(req, profile, content_rng, hazards, api=api)
