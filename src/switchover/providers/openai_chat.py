@@ -490,8 +490,9 @@ def decode_request(body: dict[str, Any]) -> ChatRequest:
 # --------------------------------------------------------------------------------------
 
 
-def _finish(reason: Any, refusal: bool) -> FinishReason:
-    if refusal and reason in (None, "stop"):
+def _finish(reason: Any, refusal: bool, text: bool = False) -> FinishReason:
+    """Map ``finish_reason``; a refusal without any answer text is the ``refusal`` reason."""
+    if refusal and not text and reason in (None, "stop"):
         return "refusal"
     if reason is None:
         return "stop"
@@ -543,7 +544,9 @@ def decode_response(body: dict[str, Any]) -> ChatResponse:
         model=str(body.get("model") or ""),
         text=_text_of(msg.get("content")),
         tool_calls=calls,
-        finish_reason=_finish(choice.get("finish_reason"), refusal is not None),
+        finish_reason=_finish(
+            choice.get("finish_reason"), refusal is not None, bool(_text_of(msg.get("content")))
+        ),
         refusal=refusal,
         reasoning_text=reasoning if isinstance(reasoning, str) else None,
         usage=_usage(body.get("usage")),
@@ -643,6 +646,7 @@ class StreamDecoder:
     def __init__(self) -> None:
         self._started = False
         self._refusal = False
+        self._text = False
         self._calls: set[int] = set()
 
     def feed(self, event_name: str | None, data: dict[str, Any]) -> list[StreamEvent]:
@@ -656,7 +660,11 @@ class StreamDecoder:
             out.extend(self._delta(choice.get("delta") or {}))
             reason = choice.get("finish_reason")
             if reason is not None:
-                out.append(StreamEvent(type="finish", finish_reason=_finish(reason, self._refusal)))
+                out.append(
+                    StreamEvent(
+                        type="finish", finish_reason=_finish(reason, self._refusal, self._text)
+                    )
+                )
         if isinstance(data.get("usage"), dict):
             out.append(StreamEvent(type="usage", usage=_usage(data["usage"])))
         return out
@@ -667,6 +675,7 @@ class StreamDecoder:
         if isinstance(reasoning, str) and reasoning:
             out.append(StreamEvent(type="reasoning", text=reasoning))
         if isinstance(delta.get("content"), str) and delta["content"]:
+            self._text = True
             out.append(StreamEvent(type="text", text=delta["content"]))
         if isinstance(delta.get("refusal"), str) and delta["refusal"]:
             self._refusal = True

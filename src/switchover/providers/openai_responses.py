@@ -182,12 +182,15 @@ def _encode_input(req: ChatRequest, flags: dict[str, Any]) -> tuple[str | None, 
     return instructions, items
 
 
-def _encode_tool(t: Tool) -> dict[str, Any]:
+def _encode_tool(t: Tool, omit_strict: bool) -> dict[str, Any]:
     out: dict[str, Any] = {"type": "function", "name": t.name}
     if t.description is not None:
         out["description"] = t.description
     out["parameters"] = t.parameters
-    out["strict"] = t.strict if t.strict is not None else False
+    if not (omit_strict and t.strict is None):
+        # Responses defaults `strict` to true; an unset neutral value means the
+        # Chat Completions default (false), so it is sent explicitly.
+        out["strict"] = t.strict if t.strict is not None else False
     return out
 
 
@@ -218,9 +221,11 @@ def encode_request(req: ChatRequest) -> dict[str, Any]:
     body: dict[str, Any] = {"model": req.model}
     if instructions is not None:
         body["instructions"] = instructions
-    body["input"] = input_
+    if input_ or not flags.get("no_input"):
+        body["input"] = input_
     if req.tools:
-        body["tools"] = [_encode_tool(t) for t in req.tools]
+        omit = bool(flags.get("strict_omitted"))
+        body["tools"] = [_encode_tool(t, omit) for t in req.tools]
     if req.tool_choice is not None:
         tc = req.tool_choice
         body["tool_choice"] = (
@@ -300,9 +305,9 @@ def _decode_input(body: dict[str, Any], log: ReplayLog) -> list[Message]:
     if isinstance(raw, str):
         messages.append(Message.user(raw))
         return messages
-    items = as_list(raw, "input")
-    if not items:
-        raise InputError("at least one input item is required", field="input")
+    if raw is None:
+        log.flags["no_input"] = True  # instructions only (or previous_response_id)
+    items = as_list(raw, "input") if raw is not None else []
     open_assistant = False  # the last item decoded was an assistant message / call
     for j, it in enumerate(items):
         f = f"input[{j}]"
@@ -365,6 +370,8 @@ def _decode_tools(raw: Any, log: ReplayLog) -> list[Tool]:
             continue
         known = {"type", "name", "description", "parameters", "strict"}
         log.keep_unknown("tools", j, "function", td, known)
+        if "strict" not in td:
+            log.flags["strict_omitted"] = True
         tools.append(tool_from(td, f))
     return tools
 
