@@ -389,3 +389,27 @@ def test_two_models_on_one_profile_give_the_same_first_answer() -> None:
     b = eng.respond(text_request(4, model="gpt-4.1"), api="openai.chat")
     assert a.text == b.text
     assert eng.respond(text_request(4, model="gpt-4o"), api="openai.chat").text != a.text
+
+
+def test_adapted_request_gets_the_same_underlying_answer() -> None:
+    original = text_request(6).model_copy(
+        update={"temperature": 0.2, "max_output_tokens": 5000, "max_tokens_field": "max_tokens"}
+    )
+    adapted = original.model_copy(
+        update={
+            "model": "gpt-6-luna",
+            "temperature": None,
+            "max_tokens_field": "max_completion_tokens",
+            "reasoning_effort": "low",
+            "messages": [
+                Message.developer(original.messages[0].text),
+                *original.messages[1:],
+            ],
+        }
+    )
+    a = engine().respond(original, api="openai.chat")
+    b = engine().respond(adapted, api="openai.chat")
+    assert a.text == b.text
+    assert b.usage.reasoning_tokens > 0
+    other_seed = original.model_copy(update={"seed": 99})
+    assert engine().respond(other_seed, api="openai.chat").text != a.text

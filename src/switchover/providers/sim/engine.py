@@ -1,7 +1,7 @@
 """SimEngine: the deterministic simulated model behind the HTTP app and the in-process provider.
 
-Determinism: the answer to a request depends only on (engine seed, the request's canonical
-JSON without the model id, how many times this engine has already answered it for that
+Determinism: the answer to a request depends only on (engine seed, the request's content as
+:func:`content_key` defines it, how many times this engine has already answered it for that
 model id), and hazards additionally on the profile name. Two engines with the same seed and profiles given the same
 sequence of requests produce the same responses. Faults are drawn per *attempt*, so a retry
 after an injected 429 can succeed and then gets the same answer a first success would have.
@@ -11,6 +11,7 @@ same underlying answer, so differences between them are exactly the planted haza
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -24,7 +25,7 @@ from switchover.providers.sim.generate import draw_hazards, generate
 from switchover.providers.sim.profiles import BUILTIN_PROFILES, SimProfile, match_profile
 from switchover.providers.sim.textgen import estimate_tokens
 
-__all__ = ["ID_PREFIX", "SimEngine", "catalog_rules"]
+__all__ = ["ID_PREFIX", "SimEngine", "catalog_rules", "content_key"]
 
 ID_PREFIX = {
     "openai.chat": "simchat-",
@@ -33,6 +34,30 @@ ID_PREFIX = {
     "gemini.generate": "simgen-",
 }
 _CACHE_MIN_TOKENS = 1024
+
+
+def content_key(req: ChatRequest) -> str:
+    """What an answer depends on: the conversation (``developer`` read as ``system``, tool
+    call ids left out), tools, tool choice, response format and the ``seed`` parameter. Not
+    the model id, sampling parameters or limits, so an adapted request (``max_tokens`` renamed,
+    ``temperature`` dropped, ``system`` turned into ``developer``) gets the same answer."""
+    messages = [
+        {
+            "role": "system" if m.role == "developer" else m.role,
+            "content": [p.model_dump(mode="json", exclude_defaults=True) for p in m.content],
+            "calls": [[c.name, c.arguments_raw] for c in m.tool_calls],
+        }
+        for m in req.messages
+    ]
+    data = {
+        "messages": messages,
+        "tools": [t.model_dump(mode="json", exclude_defaults=True) for t in req.tools],
+        "tool_choice": req.tool_choice.model_dump(mode="json") if req.tool_choice else None,
+        "parallel": req.parallel_tool_calls,
+        "format": req.response_format.model_dump(mode="json") if req.response_format else None,
+        "seed": req.seed,
+    }
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 class _Violation(Protocol):
@@ -172,8 +197,7 @@ class SimEngine:
 
                 wire_body = codec_for(api).encode_request(req)
             self.check_rules(req.model, wire_body, api)
-        canonical = req.model_copy(update={"model": "", "stream": False}).canonical_json()
-        key = short_hash(self.seed, canonical, length=32)
+        key = short_hash(self.seed, content_key(req), length=32)
         scale = self.scale_for(profile)
         faults = profile.faults
         if faults.rpm_limit is not None:
