@@ -174,13 +174,19 @@ class ModelMatcher:
         id_alt = trie_regex(pruned)
         self._text_re = re.compile(r"(?<![\w\-/.])(?:" + id_alt + r")[\w.\-:@]*", re.IGNORECASE)
         marker_alt = trie_regex(sorted(set(SDK_MARKERS)))
-        self._prefilter = re.compile(
-            ("(?:" + id_alt + ")|(?:" + marker_alt + ")").encode(), re.IGNORECASE
-        )
+        self._prefilter = re.compile(("(?:" + id_alt + ")|(?:" + marker_alt + ")").lower().encode())
+        # Three-character anchors every word starts with (see ``prefilter``).
+        words_low = {w.lower() for w in [*pruned, *SDK_MARKERS]}
+        anchors = sorted({w[:3] for w in words_low})
+        self._anchor_re = re.compile(trie_regex(anchors).encode())
 
     def prefilter(self, data: bytes) -> bool:
         """True when the bytes may contain a model ID or an SDK marker."""
-        return self._prefilter.search(data) is not None
+        low = data.lower()
+        match = self._prefilter.match
+        # The short-anchor automaton finds candidate positions fast; the full alternation is
+        # only tried at those positions.
+        return any(match(low, hit.start()) for hit in self._anchor_re.finditer(low))
 
     def is_model(self, value: str) -> str | None:
         """The model ID ``value`` names (normalised), or ``None``."""
