@@ -400,3 +400,24 @@ def test_legacy_function_history_gets_ids() -> None:
     assert wire is not None
     assert wire["messages"][2]["content"][0]["tool_use_id"] == call.id
     _accepted(result)
+
+
+def test_new_advisory_rules_are_warned_once() -> None:
+    to_claude = adapt(_req(max_output_tokens=300), "claude-opus-4-7")
+    advice = [w for w in to_claude.warnings if w.startswith("rule ")]
+    assert any("anthropic-tokenizer-4-7" in w for w in advice)
+    assert any("anthropic-default-thinking" in w for w in advice)
+    assert not any("thinking-blocks-replay" in w for w in advice)
+    # moving within the same tokenizer generation repeats no advice already in force
+    within = adapt(_req("claude-opus-4-7", max_output_tokens=300), "claude-opus-4-8")
+    assert not [w for w in within.warnings if "anthropic-tokenizer-4-7" in w]
+    long_ctx = adapt(_req("gpt-4.1"), "gpt-6-sol")
+    assert any("openai-long-context-pricing" in w for w in long_ctx.warnings)
+
+
+def test_fixes_apply_one_at_a_time() -> None:
+    # found by hypothesis: rule 6 sets effort "none", which rule 8 must then see (not "minimal")
+    result = adapt(_req(tools=[TOOL], reasoning_effort="minimal"), "gpt-6-luna")
+    assert result.request.reasoning_effort == "none"
+    assert not [w for w in result.warnings if "still rejected" in w]
+    _accepted(result)

@@ -20,11 +20,20 @@ from switchover.adapt.translate import (
     unsupported_params,
 )
 from switchover.adapt.wire import encode_wire
-from switchover.catalog.rules import default_catalog
+from switchover.catalog.rules import default_catalog, rules_for
 from switchover.chat import ChatRequest
 from switchover.errors import InputError
 
 __all__ = ["adapt"]
+
+# Advisory rules the adapter already acts on (exemption built into rules 2/3; history stripped).
+_NOT_ADVICE = frozenset(
+    {
+        "openai-sampling-effort-none",
+        "anthropic-thinking-blocks-replay",
+        "gemini-3-thought-signatures",
+    }
+)
 
 
 def _source_api(request: ChatRequest) -> str | None:
@@ -48,6 +57,14 @@ def _verify(req: ChatRequest, ctx: Ctx) -> None:
             ctx.warn(
                 f"{v.param}: still rejected by rule {v.rule.number} ({v.rule.id}): {v.message}"
             )
+
+
+def _advise(ctx: Ctx) -> None:
+    """Advisory rules that are new with this migration (the source is not subject to them)."""
+    known = {r.id for r in rules_for(ctx.source, catalog=ctx.catalog, rules=ctx.rules)}
+    for rule in rules_for(ctx.target, ctx.api, catalog=ctx.catalog, rules=ctx.rules):
+        if rule.kind == "advisory" and rule.id not in known and rule.id not in _NOT_ADVICE:
+            ctx.warn(f"rule {rule.number} ({rule.id}): {rule.note}")
 
 
 def adapt(
@@ -94,6 +111,7 @@ def adapt(
     apply_rule_fixes(req, ctx)
     adapted = ChatRequest.model_validate(req.model_dump())
     _verify(adapted, ctx)
+    _advise(ctx)
     lossy = [c for c in ctx.changes if c.lossy]
     if policy == "strict" and lossy:
         listing = "; ".join(c.summary() for c in lossy)

@@ -22,7 +22,7 @@ __all__ = ["DEFAULT_MAX_TOKENS", "THINKING_MAX_TOKENS", "apply_rule_fixes"]
 DEFAULT_MAX_TOKENS = 4096
 #: Used instead when the target thinks (thinking tokens count inside max_tokens, rule 16).
 THINKING_MAX_TOKENS = 16000
-_ROUNDS = 8
+_ROUNDS = 24
 _DROPPABLE = (
     "temperature",
     "top_p",
@@ -37,22 +37,20 @@ Fixer = Callable[[ChatRequest, Ctx, RuleViolation], bool]
 
 
 def apply_rule_fixes(req: ChatRequest, ctx: Ctx) -> None:
-    """Fix what the target's rules reject; unfixable violations become warnings."""
-    seen: set[tuple[str, str]] = set()
+    """Fix what the target's rules reject, one violation at a time (a fix can change what
+    the next rule sees); unfixable violations become warnings."""
+    seen: set[tuple[str, str, str]] = set()
     for _ in range(_ROUNDS):
-        violations = ctx.violations(probe_body(req, ctx.api))
-        if not violations:
-            return
-        progressed = False
-        for v in violations:
-            key = (v.rule.id, v.param)
-            if key in seen:
-                continue
-            seen.add(key)
-            fixer = _FIXERS.get(v.rule.id, _generic)
-            progressed = fixer(req, ctx, v) or progressed
-        if not progressed:
+        pending = [
+            v
+            for v in ctx.violations(probe_body(req, ctx.api))
+            if (v.rule.id, v.param, repr(v.value)) not in seen
+        ]
+        if not pending:
             break
+        v = pending[0]
+        seen.add((v.rule.id, v.param, repr(v.value)))
+        _FIXERS.get(v.rule.id, _generic)(req, ctx, v)
     for v in ctx.violations(probe_body(req, ctx.api)):
         ctx.warn(f"{v.param}: still rejected by rule {v.rule.number} ({v.rule.id}): {v.message}")
 
