@@ -193,10 +193,9 @@ def test_response_format_to_anthropic() -> None:
     structured = adapt(_req(response_format=rf), "claude-sonnet-4-5")
     assert structured.request.response_format == rf
     assert not structured.lossy
-    assert (
-        encode_wire(structured.request, "anthropic.messages")["output_config"]["format"]["schema"]
-        == SCHEMA
-    )  # type: ignore[index]
+    wire = encode_wire(structured.request, "anthropic.messages")
+    assert wire is not None
+    assert wire["output_config"]["format"]["schema"] == SCHEMA
     tool = adapt(_req(response_format=rf), "claude-3-5-haiku-20241022")
     assert tool.request.tool_choice == ToolChoice(mode="tool", name=JSON_TOOL)
     assert tool.request.tools[-1].parameters == SCHEMA
@@ -421,3 +420,32 @@ def test_fixes_apply_one_at_a_time() -> None:
     assert result.request.reasoning_effort == "none"
     assert not [w for w in result.warnings if "still rejected" in w]
     _accepted(result)
+
+
+def test_custom_rules_without_fix_warn_or_fail() -> None:
+    from switchover.catalog.rules import load_rules
+
+    rule: dict[str, Any] = {
+        "id": "house-no-seed", "number": 90, "title": "Our proxy rejects seed",
+        "provider": "openai", "kind": "request_error", "apis": ["openai.chat"],
+        "applies_to": ["gpt-4.1*"], "source_url": "https://example.com/proxy",
+        "source_kind": "observed", "wording": "observed",
+        "checks": [{"param": "seed", "when": {"present": "seed"}, "message": "seed is not allowed"}],
+    }  # fmt: skip
+    rules = load_rules(extra=[rule])
+    lenient = adapt(_req(seed=3), "gpt-4.1", rules=rules)
+    assert any("still rejected by rule 90" in w for w in lenient.warnings)
+    with pytest.raises(AdaptationError, match="would still reject"):
+        adapt(_req(seed=3), "gpt-4.1", rules=rules, policy="strict")
+    fixable = load_rules(
+        extra=[
+            {**rule, "checks": [{**rule["checks"][0], "fix": {"kind": "drop", "param": "seed"}}]}
+        ]
+    )
+    fixed = adapt(_req(seed=3), "gpt-4.1", rules=fixable)
+    assert fixed.request.seed is None
+    assert [c.rule_id for c in fixed.changes] == ["house-no-seed"]
+    assert fixed.changes[0].source_url == "https://example.com/proxy"
+    other = {**rule, "checks": [{**rule["checks"][0], "fix": {"kind": "drop", "param": "n"}}]}
+    unknown = adapt(_req(seed=3), "gpt-4.1", rules=load_rules(extra=[other]))
+    assert any("still rejected" in w for w in unknown.warnings)

@@ -116,6 +116,7 @@ class Ctx:
         source_api: str | None,
         policy: Policy,
         catalog: Any,
+        rules: RuleSet | None = None,
     ) -> Ctx:
         if target_api is not None and target_api not in API_IDS:
             raise UsageError(
@@ -151,6 +152,7 @@ class Ctx:
             policy=policy,
             entry=entry,
             catalog=catalog,
+            rules=rules or get_rules(),
             warnings=warnings,
         )
 

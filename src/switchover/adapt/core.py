@@ -20,7 +20,7 @@ from switchover.adapt.translate import (
     unsupported_params,
 )
 from switchover.adapt.wire import encode_wire
-from switchover.catalog.rules import default_catalog, rules_for
+from switchover.catalog.rules import RuleSet, default_catalog, rules_for
 from switchover.chat import ChatRequest
 from switchover.errors import InputError
 
@@ -76,11 +76,13 @@ def adapt(
     source_api: str | None = None,
     policy: Policy = "lenient",
     catalog: Any = None,
+    rules: RuleSet | None = None,
 ) -> Adapted:
     """Adapt ``request`` (written for ``source``, default ``request.model``) to ``target``.
 
     Pure: the input is not modified. Every edit is listed in ``Adapted.changes``; with
-    ``policy="strict"`` any lossy edit raises :class:`AdaptationError` instead.
+    ``policy="strict"`` any lossy edit raises :class:`AdaptationError` instead. ``rules``
+    replaces the shipped parameter rules (e.g. ``load_rules(extra=[...])``).
     """
     if policy not in ("strict", "lenient"):
         raise AdaptationError(f"unknown policy {policy!r}", hint="Use 'strict' or 'lenient'.")
@@ -91,6 +93,7 @@ def adapt(
         source_api=source_api or _source_api(request),
         policy=policy,
         catalog=catalog if catalog is not None else default_catalog(),
+        rules=rules,
     )
     if ctx.same_model and ctx.source_api in (None, ctx.api):
         # The model it was written for: identity. Say so if the model itself refuses it.

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from switchover.adapt.context import Ctx
+from switchover.adapt.model import AdaptationError
 from switchover.adapt.probe import probe_body
 from switchover.adapt.reasoning import EFFORT_BUDGET, budget_to_effort
 from switchover.adapt.translate import add_instruction
@@ -31,6 +32,7 @@ _DROPPABLE = (
     "frequency_penalty",
     "logprobs",
     "top_logprobs",
+    "seed",
 )
 
 Fixer = Callable[[ChatRequest, Ctx, RuleViolation], bool]
@@ -51,7 +53,14 @@ def apply_rule_fixes(req: ChatRequest, ctx: Ctx) -> None:
         v = pending[0]
         seen.add((v.rule.id, v.param, repr(v.value)))
         _FIXERS.get(v.rule.id, _generic)(req, ctx, v)
-    for v in ctx.violations(probe_body(req, ctx.api)):
+    left = ctx.violations(probe_body(req, ctx.api))
+    if left and ctx.policy == "strict":
+        raise AdaptationError(
+            f"{ctx.target} would still reject the request: "
+            + "; ".join(f"{v.param}: {v.message} [{v.rule.id}]" for v in left),
+            hint="No automatic fix is known for this: change the request by hand.",
+        )
+    for v in left:
         ctx.warn(f"{v.param}: still rejected by rule {v.rule.number} ({v.rule.id}): {v.message}")
 
 
