@@ -28,6 +28,7 @@ COMMAND_MODULES: list[str] = [
     "switchover.cli.adapt",
     "switchover.cli.catalog",
     "switchover.cli.config",
+    "switchover.cli.eval",
     "switchover.cli.models",
     "switchover.cli.rollout",
     "switchover.cli.scan",

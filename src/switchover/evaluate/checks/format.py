@@ -62,10 +62,17 @@ def wants_json(case: Case, reference: ChatResponse | None) -> str | None:
     return None
 
 
+def _tool_turn(response: ChatResponse) -> bool:
+    """A turn that only calls tools: the JSON answer comes in a later turn."""
+    return bool(response.tool_calls) and not response.text.strip()
+
+
 def _json_valid(case: Case, reference: ChatResponse | None, response: ChatResponse) -> CheckResult:
     why = wants_json(case, reference)
     if why is None:
         return skipped("JSON not expected")
+    if _tool_turn(response):
+        return skipped("tool call turn (no answer text)")
     ok = parse_json_strict(response.text) is not _MISSING
     detail = "valid JSON" if ok else f"not valid JSON ({why})"
     if not ok and is_fenced_json(response.text):
@@ -77,6 +84,8 @@ def _json_schema(case: Case, reference: ChatResponse | None, response: ChatRespo
     rf = case.request.response_format
     if rf is None or rf.type != "json_schema" or not rf.json_schema:
         return skipped("no JSON schema requested")
+    if _tool_turn(response):
+        return skipped("tool call turn (no answer text)")
     value = parse_json_strict(response.text)
     if value is _MISSING:
         return passed(False, "not valid JSON")
@@ -93,6 +102,8 @@ def _json_schema(case: Case, reference: ChatResponse | None, response: ChatRespo
 def _json_fence(case: Case, reference: ChatResponse | None, response: ChatResponse) -> CheckResult:
     if wants_json(case, reference) is None:
         return skipped("JSON not expected")
+    if _tool_turn(response):
+        return skipped("tool call turn (no answer text)")
     fenced = is_fenced_json(response.text)
     return passed(not fenced, "JSON wrapped in a code fence" if fenced else "no code fence")
 

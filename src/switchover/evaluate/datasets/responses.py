@@ -46,8 +46,12 @@ def decode_recorded_response(
     if isinstance(body, str):
         return ChatResponse(model=model, text=body, latency_s=latency_s)
     if not isinstance(body, dict):
-        raise InputError("a recorded response must be a JSON object or a string", path=path,
-                         line=line, field=field)
+        raise InputError(
+            "a recorded response must be a JSON object or a string",
+            path=path,
+            line=line,
+            field=field,
+        )
     api = detect_response_api(body)
     try:
         if api == "neutral":
@@ -65,8 +69,9 @@ def decode_recorded_response(
     except InputError as exc:
         raise InputError(exc.message, path=path, line=line, field=field, hint=exc.hint) from None
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise InputError(f"cannot read this {api} response ({exc})", path=path, line=line,
-                         field=field) from None
+        raise InputError(
+            f"cannot read this {api} response ({exc})", path=path, line=line, field=field
+        ) from None
     update: dict[str, Any] = {}
     if not resp.model and model:
         update["model"] = model

@@ -1,0 +1,113 @@
+"""The response cache (in the store) and request token / cost estimates.
+
+A cached answer is keyed by the canonical *adapted* request, the model, the upstream and
+the repeat index, so re-running an evaluation, or resuming one, costs nothing for the calls
+already made, while each repeat still gets its own sample.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from switchover.chat import ChatRequest, ChatResponse, Usage
+from switchover.evaluate.checks import response_cost
+from switchover.store import Store
+
+__all__ = [
+    "CACHE_VERSION",
+    "CallEstimate",
+    "ResponseCache",
+    "cache_key",
+    "estimate_call",
+    "estimate_input_tokens",
+]
+
+CACHE_VERSION = 1
+DEFAULT_OUTPUT_TOKENS = 400
+
+
+def cache_key(request: ChatRequest, *, model: str, upstream: str, repeat: int) -> str:
+    payload = json.dumps(
+        [CACHE_VERSION, upstream, model, repeat, request.canonical_json()],
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return "resp:" + hashlib.sha256(payload.encode()).hexdigest()
+
+
+class ResponseCache:
+    """Cached responses in a :class:`Store` (``None`` store: no caching)."""
+
+    def __init__(self, store: Store | None, *, enabled: bool = True) -> None:
+        self.store = store if enabled else None
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: str) -> ChatResponse | None:
+        if self.store is None:
+            return None
+        value = self.store.cache_get(key)
+        if value is None or value.get("v") != CACHE_VERSION:
+            self.misses += 1
+            return None
+        self.hits += 1
+        return ChatResponse.model_validate(value["response"])
+
+    def put(self, key: str, response: ChatResponse) -> None:
+        if self.store is None:
+            return
+        data = response.model_dump(mode="json", exclude={"raw"}, exclude_defaults=True)
+        data["model"] = response.model
+        self.store.cache_put(key, {"v": CACHE_VERSION, "response": data})
+
+
+def estimate_input_tokens(request: ChatRequest) -> int:
+    """Input tokens by the usual rule of thumb (about 4 characters a token): message text
+    and tool calls, the tools' and response schema's JSON, and a few tokens per message."""
+    chars = 0
+    n = 3
+    for m in request.messages:
+        n += 4
+        chars += len(m.text)
+        for call in m.tool_calls:
+            chars += len(call.name) + len(call.arguments_raw)
+        n += 85 * sum(1 for p in m.content if p.type == "image")
+    if request.tools:
+        chars += len(json.dumps([t.model_dump(exclude_none=True) for t in request.tools]))
+    rf = request.response_format
+    if rf is not None and rf.json_schema:
+        chars += len(json.dumps(rf.json_schema))
+    return n + math.ceil(chars / 4)
+
+
+@dataclass(frozen=True)
+class CallEstimate:
+    input_tokens: int
+    output_tokens: int
+    output_cap: int
+    cost_usd: float | None  # expected
+    max_cost_usd: float | None  # with every answer at its output limit
+
+
+def estimate_call(
+    request: ChatRequest, model: str, *, recorded: ChatResponse | None = None
+) -> CallEstimate:
+    """Tokens and price (catalog) of one call. Expected output: the recorded answer's
+    output tokens when there is one, else ``min(limit, 400)``; the bound uses the limit."""
+    inp = estimate_input_tokens(request)
+    cap = request.max_output_tokens or 4096
+    out = DEFAULT_OUTPUT_TOKENS
+    if recorded is not None and recorded.usage.output_tokens:
+        out = recorded.usage.output_tokens
+    out = min(out, cap)
+    cost = response_cost(model, Usage(input_tokens=inp, output_tokens=out))
+    worst = response_cost(model, Usage(input_tokens=inp, output_tokens=cap))
+    return CallEstimate(inp, out, cap, cost, worst)
+
+
+def response_json(response: ChatResponse) -> dict[str, Any]:
+    return response.model_dump(mode="json", exclude={"raw"})

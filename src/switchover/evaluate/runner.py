@@ -1,0 +1,394 @@
+"""The async runner: every (case, arm, repeat) call, paced, cached, resumable.
+
+For each case, every arm (the baseline and each candidate) gets the case's request with
+its overrides (system prompt, parameters), adapted to the arm's model with
+:func:`switchover.adapt.adapt`; then each repeat is answered from, in order: a recorded
+response (replay), the response cache, or a live call through the arm's provider, paced
+by the arm's :class:`RateLimiter` and bounded by its concurrency. When all arms of a case
+are done, the checks run and the case's results are written to the store at once, so a
+run killed at any moment resumes where it stopped (``resume=True`` skips stored cases).
+
+Retries: providers already retry transient errors (with Retry-After). A rate-limit error
+that still comes back after those retries pauses the arm's limiter for the Retry-After and
+re-queues the call (up to ``rate_limit_retries`` times): a 429 never loses a case.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from switchover.adapt import adapt
+from switchover.adapt.model import AdaptationError, Policy
+from switchover.chat import ChatRequest, ChatResponse, Message
+from switchover.errors import AuthError, ModelNotFoundError, ProviderError, RateLimitError, redact
+from switchover.evaluate.cache import ResponseCache, cache_key, estimate_input_tokens
+from switchover.evaluate.checks import Check, check_case, response_cost
+from switchover.evaluate.judge import Judge
+from switchover.evaluate.ratelimit import RateLimiter
+from switchover.evaluate.results import ArmOutput, Case, CaseResult, ErrorInfo
+from switchover.providers.base import Provider
+from switchover.store import Store
+
+__all__ = ["Arm", "Progress", "RunStats", "Runner", "apply_overrides"]
+
+BASELINE = "baseline"
+
+
+@dataclass
+class Arm:
+    """One side of the comparison: the baseline or a candidate."""
+
+    label: str
+    model: str
+    provider: Provider | None = None  # None: every answer must come from a recording
+    upstream: str = ""  # identifies the upstream in cache keys
+    system_prompt: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    replay: dict[str, ChatResponse] | None = None  # recorded answers by case id
+    policy: Policy = "lenient"
+    target_api: str | None = None
+    adapt: bool = True
+    limiter: RateLimiter | None = None
+    max_concurrency: int = 16
+
+    def __post_init__(self) -> None:
+        self.semaphore = asyncio.Semaphore(self.max_concurrency)
+
+
+@dataclass
+class Progress:
+    done: int
+    total: int
+    calls: int
+    cached: int
+    errors: int
+    spent_usd: float
+
+
+@dataclass
+class RunStats:
+    calls: int = 0  # live provider calls
+    cached: int = 0
+    replayed: int = 0
+    errors: int = 0
+    spent_usd: float = 0.0
+    resumed: int = 0  # cases taken from the store
+    completed: int = 0  # cases finished in this run
+    abandoned: int = 0  # cases not finished (budget)
+    budget_stopped: bool = False
+    rate_limited: int = 0  # 429s that reached the runner
+    adaptation_warnings: list[str] = field(default_factory=list)
+
+
+def apply_overrides(
+    request: ChatRequest, system_prompt: str | None, params: dict[str, Any]
+) -> ChatRequest:
+    """The request with a replaced system prompt and parameter overrides (``None`` unsets)."""
+    if system_prompt is None and not params:
+        return request
+    update: dict[str, Any] = {}
+    if system_prompt is not None:
+        rest = [m for m in request.messages if m.role not in ("system", "developer")]
+        update["messages"] = [Message.system(system_prompt), *rest]
+    for k, v in params.items():
+        if k not in ChatRequest.model_fields or k in ("model", "messages"):
+            update.setdefault("extra", dict(request.extra))[k] = v
+        else:
+            update[k] = v
+    data = request.model_dump()
+    data.update(
+        {k: (v if k != "messages" else [m.model_dump() for m in v]) for k, v in update.items()}
+    )
+    return ChatRequest.model_validate(data)
+
+
+class Runner:
+    """Runs the calls of an evaluation (see module docstring)."""
+
+    def __init__(
+        self,
+        arms: Sequence[Arm],
+        *,
+        checks: Sequence[Check],
+        repeats: int = 1,
+        store: Store | None = None,
+        run_id: str = "",
+        cache: ResponseCache | None = None,
+        judge: Judge | None = None,
+        max_cost_usd: float | None = None,
+        workers: int | None = None,
+        rate_limit_retries: int = 8,
+        on_progress: Callable[[Progress], None] | None = None,
+        on_case: Callable[[list[CaseResult]], None] | None = None,
+    ) -> None:
+        if not arms or arms[0].label != BASELINE:
+            raise ValueError("the first arm must be the baseline")
+        self.arms = list(arms)
+        self.baseline = self.arms[0]
+        self.candidates = self.arms[1:]
+        self.checks = list(checks)
+        self.repeats = repeats
+        self.store = store
+        self.run_id = run_id
+        self.cache = cache or ResponseCache(store)
+        self.judge = judge
+        self.max_cost_usd = max_cost_usd
+        self.workers = workers or max(4, max(a.max_concurrency for a in self.arms))
+        self.rate_limit_retries = rate_limit_retries
+        self.on_progress = on_progress
+        self.on_case = on_case
+        self.stats = RunStats()
+        self._stop = False
+        self._total = 0
+
+    # -- one call ---------------------------------------------------------------------------
+    def _over_budget(self) -> bool:
+        if self.max_cost_usd is not None and self.stats.spent_usd >= self.max_cost_usd:
+            self._stop = True
+            self.stats.budget_stopped = True
+        return self._stop
+
+    async def _live(self, arm: Arm, request: ChatRequest) -> ChatResponse:
+        assert arm.provider is not None
+        est = estimate_input_tokens(request) + (request.max_output_tokens or 0) // 2
+        attempt = 0
+        while True:
+            if arm.limiter is not None:
+                await arm.limiter.acquire(est)
+            try:
+                async with arm.semaphore:
+                    resp = await arm.provider.complete(request)
+            except RateLimitError as exc:
+                self.stats.rate_limited += 1
+                if attempt >= self.rate_limit_retries:
+                    raise
+                attempt += 1
+                wait = exc.retry_after if exc.retry_after is not None else min(2.0**attempt, 60)
+                if arm.limiter is not None:
+                    arm.limiter.pause(wait)
+                else:
+                    await asyncio.sleep(wait)
+                continue
+            if arm.limiter is not None:
+                arm.limiter.settle(est, resp.usage.total_tokens)
+            return resp
+
+    async def _output(
+        self, case: Case, arm: Arm, request: ChatRequest, repeat: int, changes: list[dict[str, Any]]
+    ) -> ArmOutput | None:
+        recorded = self._recorded(case, arm)
+        if recorded is not None:
+            self.stats.replayed += 1
+            return self._make_output(arm, repeat, recorded, changes, cached=False, replayed=True)
+        if arm.provider is None:
+            return ArmOutput(
+                arm=arm.label,
+                model=arm.model,
+                repeat=repeat,
+                changes=changes,
+                error=ErrorInfo(
+                    type="MissingRecording",
+                    message=f"no recorded {arm.label} response for case {case.id}",
+                ),
+            )
+        key = cache_key(request, model=arm.model, upstream=arm.upstream, repeat=repeat)
+        hit = self.cache.get(key)
+        if hit is not None:
+            self.stats.cached += 1
+            return self._make_output(arm, repeat, hit, changes, cached=True, replayed=False)
+        if self._over_budget():
+            return None
+        try:
+            resp = await self._live(arm, request)
+        except (AuthError, ModelNotFoundError):
+            raise  # systematic: the whole run is wrong, not this case
+        except ProviderError as exc:
+            self.stats.calls += 1
+            self.stats.errors += 1
+            return ArmOutput(
+                arm=arm.label,
+                model=arm.model,
+                repeat=repeat,
+                changes=changes,
+                error=ErrorInfo(
+                    type=type(exc).__name__, message=redact(exc.message), status=exc.status
+                ),
+            )
+        self.stats.calls += 1
+        self.cache.put(key, resp)
+        out = self._make_output(arm, repeat, resp, changes, cached=False, replayed=False)
+        self.stats.spent_usd += out.cost_usd or 0.0
+        return out
+
+    @staticmethod
+    def _recorded(case: Case, arm: Arm) -> ChatResponse | None:
+        if arm.replay is not None:
+            return arm.replay.get(case.id)
+        if arm.label == BASELINE:
+            return case.baseline_response
+        return case.recorded.get(arm.label)
+
+    @staticmethod
+    def _make_output(
+        arm: Arm,
+        repeat: int,
+        resp: ChatResponse,
+        changes: list[dict[str, Any]],
+        *,
+        cached: bool,
+        replayed: bool,
+    ) -> ArmOutput:
+        model = resp.model or arm.model
+        return ArmOutput(
+            arm=arm.label,
+            model=model,
+            repeat=repeat,
+            response=resp.model_copy(update={"raw": None}) if resp.raw is not None else resp,
+            latency_s=resp.latency_s,
+            ttft_s=resp.ttft_s,
+            cost_usd=response_cost(arm.model, resp.usage),
+            cached=cached,
+            replayed=replayed,
+            changes=changes,
+        )
+
+    # -- one case ---------------------------------------------------------------------------
+    def _prepare(
+        self, case: Case, arm: Arm
+    ) -> tuple[ChatRequest | None, list[dict[str, Any]], ErrorInfo | None]:
+        request = apply_overrides(case.request, arm.system_prompt, arm.params)
+        if not arm.adapt:
+            return request.model_copy(update={"model": arm.model}), [], None
+        try:
+            adapted = adapt(request, arm.model, target_api=arm.target_api, policy=arm.policy)
+        except AdaptationError as exc:
+            return (
+                None,
+                [c.model_dump(mode="json") for c in exc.changes],
+                ErrorInfo(type="AdaptationError", message=exc.message),
+            )
+        for w in adapted.warnings:
+            if len(self.stats.adaptation_warnings) < 20 and w not in self.stats.adaptation_warnings:
+                self.stats.adaptation_warnings.append(w)
+        return adapted.request, [c.model_dump(mode="json") for c in adapted.changes], None
+
+    async def _arm_outputs(self, case: Case, arm: Arm) -> list[ArmOutput] | None:
+        request, changes, error = self._prepare(case, arm)
+        if request is None:
+            return [
+                ArmOutput(arm=arm.label, model=arm.model, repeat=r, changes=changes, error=error)
+                for r in range(self.repeats)
+            ]
+        recorded = self._recorded(case, arm)
+        repeats = 1 if recorded is not None else self.repeats
+        outs = await asyncio.gather(
+            *(self._output(case, arm, request, r, changes) for r in range(repeats))
+        )
+        if any(o is None for o in outs):
+            return None
+        return [o for o in outs if o is not None]
+
+    async def run_case(self, case: Case) -> list[CaseResult] | None:
+        """All arms of one case, checked and judged; None when stopped by the budget."""
+        per_arm = await asyncio.gather(*(self._arm_outputs(case, a) for a in self.arms))
+        if any(o is None for o in per_arm):
+            return None
+        baseline = per_arm[0] or []
+        results: list[CaseResult] = []
+        preview = case.request.messages[-1].text[:200] if case.request.messages else ""
+        for arm, outs in zip(self.candidates, per_arm[1:], strict=True):
+            cr = CaseResult(
+                case_id=case.id,
+                candidate=arm.label,
+                call_site=case.call_site,
+                tags=case.tags,
+                weight=case.weight,
+                prompt_preview=preview,
+                baseline=[o.model_copy() for o in baseline],
+                candidate_outputs=list(outs or []),
+            )
+            check_case(case, cr, self.checks)
+            if self.judge is not None:
+                cr.judge = await self._judge(case, cr)
+            results.append(cr)
+        return results
+
+    async def _judge(self, case: Case, cr: CaseResult) -> list[Any]:
+        assert self.judge is not None
+        base_ok = [o for o in cr.baseline if o.ok]
+        pairs = []
+        for i, cand in enumerate(cr.candidate_outputs):
+            base = base_ok[min(i, len(base_ok) - 1)] if base_ok else None
+            if (
+                base is not None
+                and base.response is not None
+                and cand.response is not None
+                and cand.error is None
+            ):
+                pairs.append((base.response, cand.response))
+        verdicts = await asyncio.gather(*(self.judge.judge(case, b, c) for b, c in pairs))
+        return list(verdicts)
+
+    # -- the run ----------------------------------------------------------------------------
+    def _load_done(self, cases: Sequence[Case]) -> dict[str, list[CaseResult]]:
+        if self.store is None or not self.run_id:
+            return {}
+        wanted = {c.id for c in cases}
+        done: dict[str, list[CaseResult]] = {}
+        for key, data in self.store.results(self.run_id).items():
+            if key in wanted:
+                done[key] = [CaseResult.model_validate(r) for r in data.get("results", [])]
+        return done
+
+    def _emit(self) -> None:
+        if self.on_progress is not None:
+            s = self.stats
+            self.on_progress(
+                Progress(
+                    s.resumed + s.completed, self._total, s.calls, s.cached, s.errors, s.spent_usd
+                )
+            )
+
+    async def run(self, cases: Sequence[Case], *, resume: bool = True) -> list[CaseResult]:
+        """Run every case; returns the results of the finished ones (stored and new), in
+        the order of ``cases``."""
+        self._total = len(cases)
+        done = self._load_done(cases) if resume else {}
+        self.stats.resumed = len(done)
+        self._emit()
+        queue = iter([c for c in cases if c.id not in done])
+
+        async def worker() -> None:
+            for case in queue:
+                if self._stop:
+                    self.stats.abandoned += 1
+                    continue
+                res = await self.run_case(case)
+                if res is None:
+                    self.stats.abandoned += 1
+                    continue
+                done[case.id] = res
+                if self.store is not None and self.run_id:
+                    self.store.result_put(
+                        self.run_id,
+                        case.id,
+                        {"results": [r.model_dump(mode="json") for r in res], "at": time.time()},
+                    )
+                self.stats.completed += 1
+                if self.on_case is not None:
+                    self.on_case(res)
+                self._emit()
+
+        tasks = [
+            asyncio.create_task(worker()) for _ in range(min(self.workers, max(1, len(cases))))
+        ]
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            for t in tasks:
+                t.cancel()
+        return [r for c in cases if c.id in done for r in done[c.id]]
