@@ -176,7 +176,10 @@ class Store(ABC):
             self._callbacks.append(callback)
             first = len(self._callbacks) == 1
         if first:
-            self._seen.update({s.migration: s.version for s in self.list_rollouts()})
+            known = {s.migration: s.version for s in self.list_rollouts()}
+            with self._sub_lock:
+                for name, version in known.items():
+                    self._seen[name] = max(version, self._seen.get(name, -1))
             self._start_listener()
 
         def unsubscribe() -> None:
