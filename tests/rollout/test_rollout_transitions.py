@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from rollout.conftest import T0, small_plan
@@ -207,3 +209,43 @@ def test_history_is_bounded(plan: RolloutPlan) -> None:
         state = kill(state, T0, actor=U).state
         state = reset(state, T0, actor=U).state
     assert len(state.history) == 100
+
+
+@given(
+    actions=st.lists(
+        st.sampled_from(["promote", "pause", "resume", "rollback", "kill", "reset", "fail"]),
+        max_size=40,
+    )
+)
+def test_random_walk_keeps_invariants(actions: list[str]) -> None:
+    plan = small_plan()
+    percents = {s.percent for s in plan.stages if s.kind == "canary"}
+    state = initial_state("bot", T0)
+    now = T0
+    for name in actions:
+        now += timedelta(minutes=7)
+        try:
+            if name == "promote":
+                t = promote(state, plan, now, actor=U)
+            elif name == "fail":
+                t = record_gate_failure(state, now, actor="gate:error_rate", reason="x")
+            else:
+                fn = {"pause": pause, "resume": resume, "rollback": rollback, "kill": kill}
+                t = fn.get(name, reset)(state, now, actor=U)
+        except TransitionError:
+            continue  # refused: the state is unchanged
+        assert t.state.version == state.version + 1
+        assert t.event.version == t.state.version
+        assert (t.event.from_status, t.event.to_status) == (state.status, t.state.status)
+        state = t.state
+        if state.status in ("baseline", "rolled_back"):
+            assert (state.percent, state.shadow_percent) == (0, 0)
+        elif state.status == "complete":
+            assert state.percent == 100
+        elif state.status == "canary":
+            assert state.percent in percents
+        elif state.status == "shadow":
+            assert (state.percent, state.shadow_percent) == (0, 100)
+        else:
+            assert state.paused_from in ("shadow", "canary")
+        assert state.time_in_stage(now) >= timedelta(0)
