@@ -253,3 +253,28 @@ def test_cli_usage_errors_exit_2_without_traceback(
     err = capsys.readouterr().err
     assert "error:" in err
     assert "Traceback" not in err
+
+
+def test_sarif_is_valid_against_the_sarif_2_1_0_schema(tmp_path: Path, catalog: Catalog) -> None:
+    from jsonschema import Draft7Validator, FormatChecker
+
+    schema = json.loads((Path(__file__).parent / "sarif-schema-2.1.0.json").read_text())
+    Draft7Validator.check_schema(schema)
+    validator = Draft7Validator(schema, format_checker=FormatChecker())
+    root = copy_repo("py-service", tmp_path)
+    report = scan(root, ScanOptions(today=TODAY), catalog=catalog)
+    doc = json.loads(render_sarif(report, show_all=True))
+    errors = sorted(validator.iter_errors(doc), key=str)
+    assert errors == []
+    suppressed = [r for r in doc["runs"][0]["results"] if "suppressions" in r]
+    assert suppressed
+    assert suppressed[0]["suppressions"][0]["kind"] == "inSource"
+    doc["runs"][0]["results"][0]["level"] = "fatal"
+    doc["runs"][0]["results"][0]["extra"] = 1
+    assert len(list(validator.iter_errors(doc))) == 2
+
+
+def test_json_schema_document_is_current() -> None:
+    schema = ScanReport.model_json_schema()
+    path = Path(__file__).resolve().parents[2] / "docs" / "scan-report.schema.json"
+    assert json.loads(path.read_text()) == schema, "regenerate docs/scan-report.schema.json"
