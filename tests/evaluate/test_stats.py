@@ -13,6 +13,7 @@ from statsmodels.stats.multitest import multipletests
 from switchover.evaluate.stats import (
     ConfidenceSequence,
     bootstrap_ci,
+    bootstrap_many,
     cluster_means,
     confidence_sequence,
     holm,
@@ -269,3 +270,70 @@ def test_confidence_sequence_time_uniform_coverage() -> None:
         low, high = confidence_sequence(d, alpha=0.05)
         misses += bool(np.any((low > true_mean) | (high < true_mean)))
     assert misses / n_sims <= 0.05
+
+
+def test_bootstrap_many_agrees_with_single_metric_bootstrap() -> None:
+    rng = np.random.default_rng(20)
+    n = 600
+    full = rng.normal(0.1, 1.0, n)
+    subset = np.where(rng.random(n) < 0.4, rng.normal(-0.2, 0.5, n), np.nan)
+    cols = np.column_stack([full, subset, np.full(n, np.nan)])
+    many = bootstrap_many(cols, n_resamples=8000, seed=1)
+    assert many[2] is None
+    a, b = many[0], many[1]
+    assert a is not None
+    assert b is not None
+    ref_a = bootstrap_ci(full, n_resamples=8000, seed=2)
+    sub = subset[np.isfinite(subset)]
+    ref_b = bootstrap_ci(sub, n_resamples=8000, seed=3)
+    assert a.estimate == pytest.approx(full.mean())
+    assert b.estimate == pytest.approx(sub.mean())
+    for got, ref in ((a, ref_a), (b, ref_b)):
+        width = ref.high - ref.low
+        assert got.low == pytest.approx(ref.low, abs=0.06 * width)
+        assert got.high == pytest.approx(ref.high, abs=0.06 * width)
+
+
+def test_bootstrap_many_weighted_rare_and_single() -> None:
+    n = 500
+    col = np.linspace(-1, 1, n)
+    w = np.where(col > 0, 4.0, 1.0)
+    rare = np.full(n, np.nan)
+    rare[:3] = [0.1, 0.2, 0.3]
+    single = np.full(n, np.nan)
+    single[7] = 0.5
+    res = bootstrap_many(np.column_stack([col, rare, single]), w, n_resamples=1000, seed=0)
+    r0, r1, r2 = res
+    assert r0 is not None
+    assert r0.estimate == pytest.approx(np.average(col, weights=w))
+    assert r1 is not None
+    assert r1.distribution.size == 1000  # fell back to resampling its own cases
+    assert np.all(np.isfinite(r1.distribution))
+    assert r1.estimate == pytest.approx(np.average([0.1, 0.2, 0.3], weights=w[:3]))
+    assert r2 is not None
+    assert (r2.low, r2.high) == (0.5, 0.5)
+    with pytest.raises(ValueError, match="two-dimensional"):
+        bootstrap_many([1.0, 2.0])
+    with pytest.raises(ValueError, match="positive"):
+        bootstrap_many(np.ones((3, 1)), [1.0, 0.0, 1.0])
+    with pytest.raises(ValueError, match="level"):
+        bootstrap_many(np.ones((3, 1)), level=0)
+    with pytest.raises(ValueError, match="n_resamples"):
+        bootstrap_many(np.ones((3, 1)), n_resamples=5)
+
+
+def test_bootstrap_many_subset_coverage_by_simulation() -> None:
+    rng = np.random.default_rng(21)
+    covered = np.zeros(2)
+    sims = 200
+    for s in range(sims):
+        n = 150
+        a = rng.gamma(2.0, 0.1, n)  # mean 0.2
+        b = np.where(rng.random(n) < 0.35, rng.normal(-0.1, 0.3, n), np.nan)  # mean -0.1
+        res = bootstrap_many(np.column_stack([a, b]), n_resamples=1000, seed=s)
+        for j, true in enumerate((0.2, -0.1)):
+            r = res[j]
+            assert r is not None
+            covered[j] += r.low <= true <= r.high
+    cov = covered / sims
+    assert np.all((cov >= 0.91) & (cov <= 0.99)), cov

@@ -16,6 +16,7 @@ import numpy as np
 
 from switchover.evaluate import stats
 from switchover.evaluate.results import (
+    ArmOutput,
     CaseResult,
     ComparisonResult,
     EvalReport,
@@ -30,6 +31,7 @@ __all__ = [
     "JUDGE_METRIC",
     "Pairs",
     "SequentialMonitor",
+    "all_metric_pairs",
     "analyze",
     "build_report",
     "compare",
@@ -89,11 +91,30 @@ def _case_pairs(result: CaseResult, name: str) -> list[tuple[float, float]]:
 
 
 def metric_pairs(results: Iterable[CaseResult], name: str) -> Pairs:
-    pairs = Pairs()
+    return all_metric_pairs(results, [name])[name]
+
+
+def _numerics(outputs: Sequence[ArmOutput]) -> list[dict[str, float | None]]:
+    return [{n: c.numeric for n, c in o.checks.items()} for o in outputs]
+
+
+def all_metric_pairs(results: Iterable[CaseResult], names: Sequence[str]) -> dict[str, Pairs]:
+    """Paired observations of every metric in ``names``, in one pass over the results."""
+    out = {n: Pairs() for n in names}
     for r in results:
-        for b, c in _case_pairs(r, name):
-            pairs.add(r.case_id, b, c, r.weight)
-    return pairs
+        base, cand = _numerics(r.baseline), _numerics(r.candidate_outputs)
+        if len(base) == 1:  # one recorded / single baseline answer: pair it with every repeat
+            base = base * len(cand)
+        for name, pairs in out.items():
+            items: list[tuple[float | None, float | None]]
+            if name == JUDGE_METRIC:
+                items = [(1.0 - j.score, j.score) for j in r.judge if j.score is not None]
+            else:
+                items = [(b.get(name), c.get(name)) for b, c in zip(base, cand, strict=False)]
+            for b, c in items:
+                if b is not None and c is not None:
+                    pairs.add(r.case_id, b, c, r.weight)
+    return out
 
 
 def _round(values: Iterable[float]) -> list[float]:
@@ -101,15 +122,10 @@ def _round(values: Iterable[float]) -> list[float]:
 
 
 def _summarize(
-    spec: MetricSpec,
-    pairs: Pairs,
-    *,
-    weighted: bool,
-    alpha: float,
-    n_resamples: int,
-    seed: int,
-    method: str,
-) -> MetricSummary:
+    spec: MetricSpec, pairs: Pairs, *, weighted: bool, alpha: float, method: str
+) -> tuple[MetricSummary, dict[str, float]]:
+    """Everything but the bootstrap; returns the summary and the oriented (higher is better)
+    case-level differences by case id, for the shared bootstrap."""
     n_obs = len(pairs.case_ids)
     s = MetricSummary(
         name=spec.name,
@@ -127,8 +143,9 @@ def _summarize(
     )
     if n_obs == 0:
         s.reason = "no case where this check applies"
-        return s
+        return s, {}
     clusters = np.asarray(pairs.case_ids)
+    ids = np.unique(clusters)
     w = np.asarray(pairs.weights, dtype=np.float64) if weighted else None
     base_m, cw = stats.cluster_means(pairs.baseline, clusters, w)
     cand_m, _ = stats.cluster_means(pairs.candidate, clusters, w)
@@ -140,19 +157,6 @@ def _summarize(
     if spec.relative:
         s.margin = spec.margin * abs(s.baseline_mean)
     case_diff = cand_m - base_m
-    ni = stats.noninferiority(
-        pairs.diffs,
-        s.margin,
-        direction=spec.direction,
-        clusters=clusters,
-        weights=w,
-        n_resamples=n_resamples,
-        level=1 - alpha,
-        method="bca" if method == "bca" else "percentile",
-        seed=seed,
-    )
-    s.diff, s.ci_low, s.ci_high = ni.diff, ni.low, ni.high
-    s.p_noninferior, s.p_inferior = ni.p_noninferior, ni.p_inferior
     oriented = case_diff if spec.direction == "higher" else -case_diff
     if spec.kind == "pass":
         worse, better, p = stats.sign_test(oriented)
@@ -164,7 +168,7 @@ def _summarize(
         _, s.change_p = stats.wilcoxon(case_diff)
         s.discordant_worse = int(np.count_nonzero(oriented < 0))
         s.discordant_better = int(np.count_nonzero(oriented > 0))
-    return s
+    return s, dict(zip(ids.tolist(), oriented.tolist(), strict=True))
 
 
 def analyze(
@@ -179,25 +183,45 @@ def analyze(
 ) -> list[MetricSummary]:
     """Statistics for every metric in ``specs`` over ``results`` (one candidate's cases).
 
+    All metrics share one case-clustered bootstrap (``stats.bootstrap_many``).
     ``weighted=None`` weights by traffic only when the cases carry unequal weights. Holm
     adjusts the change p-values across all metrics, and the non-inferiority / inferiority
     p-values across the gated metrics. Verdicts are filled by ``verdict.decide_metrics``."""
     if weighted is None:
         weighted = len({r.weight for r in results}) > 1
     summaries: list[MetricSummary] = []
-    for i, spec in enumerate(specs):
-        pairs = metric_pairs(results, spec.name)
-        summaries.append(
-            _summarize(
-                spec,
-                pairs,
-                weighted=weighted,
-                alpha=alpha,
-                n_resamples=n_resamples,
-                seed=seed + i,
-                method=method,
-            )
+    diffs: list[dict[str, float]] = []
+    all_pairs = all_metric_pairs(results, [sp.name for sp in specs])
+    for spec in specs:
+        s, d = _summarize(spec, all_pairs[spec.name], weighted=weighted, alpha=alpha, method=method)
+        summaries.append(s)
+        diffs.append(d)
+    case_ids = sorted({cid for d in diffs for cid in d})
+    if case_ids:
+        row = {cid: i for i, cid in enumerate(case_ids)}
+        columns = np.full((len(case_ids), len(specs)), np.nan)
+        for j, d in enumerate(diffs):
+            for cid, v in d.items():
+                columns[row[cid], j] = v
+        case_w: dict[str, float] = {r.case_id: r.weight for r in results}
+        weights = np.asarray([case_w[c] for c in case_ids]) if weighted else None
+        boots = stats.bootstrap_many(
+            columns,
+            weights,
+            n_resamples=n_resamples,
+            level=1 - alpha,
+            method="bca" if method == "bca" else "percentile",
+            seed=seed,
         )
+        for s, boot in zip(summaries, boots, strict=True):
+            if boot is None:
+                continue
+            sign = 1.0 if s.direction == "higher" else -1.0
+            s.diff = sign * boot.estimate + 0.0
+            lo, hi = (boot.low, boot.high) if sign > 0 else (-boot.high, -boot.low)
+            s.ci_low, s.ci_high = lo + 0.0, hi + 0.0
+            s.p_noninferior = boot.p_value(-s.margin, "greater")
+            s.p_inferior = boot.p_value(-s.margin, "less")
     _holm_fill(summaries, "change_p", "change_p_holm", gated_only=False)
     _holm_fill(summaries, "p_noninferior", "p_noninferior_holm", gated_only=True)
     _holm_fill(summaries, "p_inferior", "p_inferior_holm", gated_only=True)

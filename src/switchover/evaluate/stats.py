@@ -20,6 +20,7 @@ __all__ = [
     "ConfidenceSequence",
     "NonInferiority",
     "bootstrap_ci",
+    "bootstrap_many",
     "cluster_means",
     "confidence_sequence",
     "holm",
@@ -165,10 +166,27 @@ def bootstrap_ci(
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     if n > 1:
         dist = _resample_means(means, wts, n_resamples, rng)
-        if expand:  # undo the bootstrap's n/(n-1) narrowness (Hesterberg's expanded bootstrap)
-            dist = est + (dist - est) * math.sqrt(n / (n - 1))
     else:
         dist = np.full(n_resamples, est)
+    return _finish(est, dist, means, wts, level=level, method=method, expand=expand)
+
+
+def _finish(
+    est: float,
+    dist: FloatArray,
+    means: FloatArray,
+    wts: FloatArray | None,
+    *,
+    level: float,
+    method: str,
+    expand: bool,
+) -> BootstrapResult:
+    """Turn a bootstrap distribution into an interval (percentile or BCa)."""
+    n = means.size
+    if (
+        expand and n > 1
+    ):  # undo the bootstrap's n/(n-1) narrowness (Hesterberg's expanded bootstrap)
+        dist = est + (dist - est) * math.sqrt(n / (n - 1))
     alpha = 1.0 - level
     z0, acc = 0.0, 0.0
     if np.ptp(dist) == 0.0:
@@ -187,6 +205,69 @@ def bootstrap_ci(
     else:
         raise ValueError(f"unknown bootstrap method {method!r}")
     return BootstrapResult(est, float(lo), float(hi), level, method, dist, z0, acc)
+
+
+def bootstrap_many(
+    columns: npt.ArrayLike,
+    weights: npt.ArrayLike | None = None,
+    *,
+    n_resamples: int = 10_000,
+    level: float = 0.95,
+    method: Literal["bca", "percentile"] = "bca",
+    seed: int | np.random.Generator | None = 0,
+    expand: bool = True,
+) -> list[BootstrapResult | None]:
+    """Bootstrap several metrics at once over one shared resampling of the cases.
+
+    ``columns`` is an (n_cases x n_metrics) array of case-level values, NaN where a metric
+    does not apply to a case. Each resample draws cases from all of them (with their weights)
+    and each metric's statistic is the weighted mean over the drawn cases where it applies:
+    the usual domain (subpopulation) estimator, whose bootstrap includes the randomness of
+    how many applicable cases a sample holds. The counts matrix is shared, so M metrics cost
+    one matrix product per chunk instead of M separate bootstraps. ``None`` for a metric
+    with no data."""
+    if not 0 < level < 1:
+        raise ValueError("level must be in (0, 1)")
+    if n_resamples < 100:
+        raise ValueError("n_resamples must be at least 100")
+    x = np.asarray(columns, dtype=np.float64)
+    if x.ndim != 2:
+        raise ValueError("columns must be two-dimensional (cases x metrics)")
+    n, m = x.shape
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
+    if w.shape != (n,) or np.any(w <= 0) or not np.all(np.isfinite(w)):
+        raise ValueError("weights must be positive, one per case")
+    uniform = bool(np.all(w == w[0])) if n else True
+    mask = np.isfinite(x)
+    a = np.concatenate([np.where(mask, x, 0.0) * w[:, None], mask * w[:, None]], axis=1)
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    dists = np.empty((n_resamples, m), dtype=np.float64)
+    chunk = max(1, _CHUNK_ELEMENTS // max(n, 1))
+    rows = np.arange(chunk, dtype=np.int64)[:, None] * n
+    for start in range(0, n_resamples if n else 0, chunk):
+        k = min(chunk, n_resamples - start)
+        idx = rng.integers(0, n, size=(k, n), dtype=np.int64) + rows[:k]
+        counts = np.bincount(idx.ravel(), minlength=k * n).reshape(k, n).astype(np.float64)
+        sums = counts @ a
+        with np.errstate(invalid="ignore", divide="ignore"):
+            dists[start : start + k] = sums[:, :m] / sums[:, m:]
+    out: list[BootstrapResult | None] = []
+    for j in range(m):
+        sel = mask[:, j]
+        if not sel.any():
+            out.append(None)
+            continue
+        means = x[sel, j]
+        wts = None if uniform else w[sel]
+        est = weighted_mean(means, wts)
+        dist = dists[:, j]
+        dist = dist[np.isfinite(dist)]
+        if means.size == 1:
+            dist = np.full(n_resamples, est)
+        elif means.size < 30 or dist.size < n_resamples:  # rare metric: resample its own cases
+            dist = _resample_means(means, wts, n_resamples, rng)
+        out.append(_finish(est, dist, means, wts, level=level, method=method, expand=expand))
+    return out
 
 
 def _acceleration(means: FloatArray, weights: FloatArray | None) -> float:
