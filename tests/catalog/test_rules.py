@@ -320,3 +320,13 @@ def test_loader_rejects_bad_patterns(tmp_path: Path) -> None:
     text = yaml.safe_dump({"patterns": {"x": "gpt-5*"}, "rules": [_shipped_rule(1)]})
     with pytest.raises(CatalogError, match="model patterns"):
         load_rules(_write(tmp_path, text))
+
+
+def test_clear_rules_cache_reloads() -> None:
+    from switchover.catalog.rules import clear_rules_cache
+
+    first = get_rules()
+    assert check_request("gpt-5", _chat(max_tokens=1), "openai.chat")
+    clear_rules_cache()
+    assert get_rules() is not first
+    assert check_request("gpt-5", _chat(max_tokens=1), "openai.chat")

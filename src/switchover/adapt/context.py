@@ -105,6 +105,9 @@ class Ctx:
     rules: RuleSet = field(default_factory=get_rules)
     changes: list[Change] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: what rule matching is given: None = the shipped catalog / rules (cached lookups)
+    match_catalog: Any = None
+    match_rules: RuleSet | None = None
 
     @classmethod
     def build(
@@ -117,6 +120,7 @@ class Ctx:
         policy: Policy,
         catalog: Any,
         rules: RuleSet | None = None,
+        default_catalog: bool = False,
     ) -> Ctx:
         if target_api is not None and target_api not in API_IDS:
             raise UsageError(
@@ -154,11 +158,15 @@ class Ctx:
             catalog=catalog,
             rules=rules or get_rules(),
             warnings=warnings,
+            match_catalog=None if default_catalog else catalog,
+            match_rules=rules,
         )
 
     # -- model knowledge ---------------------------------------------------------------
     def in_range(self, name: str, model: str | None = None) -> bool:
-        return in_range(model or self.target, name, catalog=self.catalog, rules=self.rules)
+        return in_range(
+            model or self.target, name, catalog=self.match_catalog, rules=self.match_rules
+        )
 
     def rule_url(self, rule_id: str) -> str | None:
         try:
@@ -167,12 +175,14 @@ class Ctx:
             return None
 
     def violations(self, body: dict[str, Any]) -> list[RuleViolation]:
-        return check_request(self.target, body, self.api, catalog=self.catalog, rules=self.rules)
+        return check_request(
+            self.target, body, self.api, catalog=self.match_catalog, rules=self.match_rules
+        )
 
     @property
     def same_model(self) -> bool:
-        a = model_names(self.source, self.catalog)
-        b = model_names(self.target, self.catalog)
+        a = model_names(self.source, self.match_catalog)
+        b = model_names(self.target, self.match_catalog)
         return bool(set(a) & set(b))
 
     @property

@@ -61,8 +61,8 @@ def _verify(req: ChatRequest, ctx: Ctx) -> None:
 
 def _advise(ctx: Ctx) -> None:
     """Advisory rules that are new with this migration (the source is not subject to them)."""
-    known = {r.id for r in rules_for(ctx.source, catalog=ctx.catalog, rules=ctx.rules)}
-    for rule in rules_for(ctx.target, ctx.api, catalog=ctx.catalog, rules=ctx.rules):
+    known = {r.id for r in rules_for(ctx.source, catalog=ctx.match_catalog, rules=ctx.match_rules)}
+    for rule in rules_for(ctx.target, ctx.api, catalog=ctx.match_catalog, rules=ctx.match_rules):
         if rule.kind == "advisory" and rule.id not in known and rule.id not in _NOT_ADVICE:
             ctx.warn(f"rule {rule.number} ({rule.id}): {rule.note}")
 
@@ -94,6 +94,7 @@ def adapt(
         policy=policy,
         catalog=catalog if catalog is not None else default_catalog(),
         rules=rules,
+        default_catalog=catalog is None,
     )
     if ctx.same_model and ctx.source_api in (None, ctx.api):
         # The model it was written for: identity. Say so if the model itself refuses it.
