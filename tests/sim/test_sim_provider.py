@@ -161,3 +161,30 @@ async def test_responses_api_in_process() -> None:
     resp = await provider.complete(tool_request(3))
     assert resp.raw["object"] == "response"
     assert resp.tool_calls[0].arguments["order_id"] == "A1003"
+
+
+def test_stream_events_for_refusals_and_reasoning() -> None:
+    from switchover.chat import ChatResponse, fold_stream
+    from switchover.providers.sim.stream import response_events, text_chunks
+
+    assert text_chunks("") == []
+    assert "".join(text_chunks("a b  c d \n")) == "a b  c d \n"
+    resp = ChatResponse(
+        model="m", text="", refusal="I can't help.", reasoning_text="thinking hard", id="simchat-1"
+    )
+    folded = fold_stream(response_events(resp))
+    assert folded.refusal == "I can't help."
+    assert folded.reasoning_text == "thinking hard"
+    assert folded.id == "simchat-1"
+
+
+async def test_streamed_refusal_over_openai_chat() -> None:
+    provider = SimProvider(engine=_engine(BUILTIN_PROFILES["refuser"]))
+    refusals = 0
+    for i in range(40):
+        resp = await provider.complete_streaming(text_request(i))
+        if resp.refusal:
+            refusals += 1
+            assert resp.text == ""
+            assert resp.finish_reason == "content_filter"
+    assert refusals > 0
