@@ -118,6 +118,7 @@ def test_adapted_request_is_accepted_by_the_target(req: ChatRequest, target: str
     )
     for change in result.changes:
         assert change.reason
+        assert change.source_url
         if change.rule_id:
             assert change.source_url
             assert change.source_url.startswith("https://")

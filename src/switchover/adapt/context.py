@@ -18,12 +18,19 @@ from switchover.catalog.rules import (
 from switchover.errors import SwitchoverError, UsageError
 from switchover.modelref import PLATFORMS, guess_provider
 
-__all__ = ["DEFAULT_API", "Ctx", "model_id_for", "resolve_provider", "split_provider"]
+__all__ = ["API_DOCS", "DEFAULT_API", "Ctx", "model_id_for", "resolve_provider", "split_provider"]
 
 DEFAULT_API = {
     "openai": "openai.chat",
     "anthropic": "anthropic.messages",
     "google": "gemini.generate",
+}
+#: Reference pages of each API: the source of changes that follow from its schema alone.
+API_DOCS = {
+    "openai.chat": "https://platform.openai.com/docs/api-reference/chat/create",
+    "openai.responses": "https://platform.openai.com/docs/api-reference/responses/create",
+    "anthropic.messages": "https://platform.claude.com/docs/en/api/messages",
+    "gemini.generate": "https://ai.google.dev/api/generate-content",
 }
 API_PROVIDER = {
     "openai.chat": "openai",
@@ -203,7 +210,7 @@ class Ctx:
         lossy: bool = False,
         source_url: str | None = None,
     ) -> None:
-        url = source_url or (self.rule_url(rule_id) if rule_id else None)
+        url = source_url or (self.rule_url(rule_id) if rule_id else None) or API_DOCS[self.api]
         self.changes.append(
             Change(
                 kind=kind,

@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from switchover.adapt.context import Ctx
+from switchover.adapt.context import API_DOCS, Ctx
 from switchover.chat import ChatRequest, ImagePart, Message, TextPart, Tool, ToolCall, ToolChoice
 
 __all__ = [
@@ -26,15 +26,9 @@ JSON_TOOL = "json_response"
 WIRE_KEY = "_wire"
 _SIG = "|ts:"
 _DATA_URL = re.compile(r"^data:(?P<mt>[\w.+-]+/[\w.+-]+)(?:;[^;,]*)*;base64,(?P<data>.*)$", re.S)
-_OPENAI_CHAT = "https://platform.openai.com/docs/api-reference/chat/create"
-_ANTHROPIC_MSG = "https://platform.claude.com/docs/en/api/messages"
-_GEMINI = "https://ai.google.dev/api/generate-content"
-_API_DOCS = {
-    "openai.chat": _OPENAI_CHAT,
-    "openai.responses": "https://platform.openai.com/docs/api-reference/responses/create",
-    "anthropic.messages": _ANTHROPIC_MSG,
-    "gemini.generate": _GEMINI,
-}
+_OPENAI_CHAT = API_DOCS["openai.chat"]
+_GEMINI = API_DOCS["gemini.generate"]
+_API_DOCS = API_DOCS
 # Pass-through wire fields that never change what the model answers.
 _HARMLESS_EXTRA = frozenset(
     {"store", "stream_options", "service_tier", "prompt_cache_key", "safety_identifier", "n"}
