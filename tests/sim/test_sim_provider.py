@@ -188,3 +188,11 @@ async def test_streamed_refusal_over_openai_chat() -> None:
             assert resp.text == ""
             assert resp.finish_reason == "content_filter"
     assert refusals > 0
+
+
+async def test_gemini_api_in_process() -> None:
+    provider = SimProvider(engine=_engine(), api="gemini.generate")
+    resp = await provider.complete(text_request(2, model="gemini-2.5-flash"))
+    assert "candidates" in resp.raw
+    assert resp.text
+    assert resp.usage.reasoning_tokens > 0  # gemini 2.5 thinks
