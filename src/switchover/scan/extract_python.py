@@ -145,10 +145,27 @@ class _Extractor:
 
     # -- passes --------------------------------------------------------------------------
     def run(self, tree: ast.Module) -> FileFacts:
-        for parent in ast.walk(tree):
-            for child in ast.iter_child_nodes(parent):
-                self.parents[child] = parent
-        for node in ast.walk(tree):
+        # One traversal: parent links plus the node lists every later pass needs.
+        self.nodes: list[ast.AST] = []
+        self.strings: list[ast.Constant] = []
+        stack: list[ast.AST] = [tree]
+        while stack:
+            parent = stack.pop()
+            self.nodes.append(parent)
+            if isinstance(parent, ast.Constant) and isinstance(parent.value, str):
+                self.strings.append(parent)
+            for field in parent._fields:
+                value = getattr(parent, field, None)
+                if isinstance(value, ast.AST):
+                    self.parents[value] = parent
+                    stack.append(value)
+                elif isinstance(value, list):
+                    for item in value:
+                        if isinstance(item, ast.AST):
+                            self.parents[item] = parent
+                            stack.append(item)
+        calls: list[ast.Call] = []
+        for node in self.nodes:
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     self._note_import(alias.name)
@@ -160,7 +177,9 @@ class _Extractor:
                     local = alias.asname or alias.name
                     self.name_modules[local] = mod
                     self.facts.imports[local] = f"{mod}.{alias.name}"
-        for node in ast.walk(tree):
+            elif isinstance(node, ast.Call):
+                calls.append(node)
+        for node in self.nodes:
             if isinstance(node, ast.Assign | ast.AnnAssign | ast.withitem):
                 self._note_binding(node)
             elif isinstance(node, ast.arg) and node.annotation is not None:
@@ -168,13 +187,13 @@ class _Extractor:
                 if name and norm(name[-1]) in CLIENT_TYPES:
                     self.bindings[node.arg] = CLIENT_TYPES[norm(name[-1])]
         self._constants(tree)
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call):
-                self._call(node)
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                self._literal(node)
-        self._comments(tree)
+        # Source order keeps fingerprints' occurrence numbers stable.
+        for call in sorted(calls, key=lambda c: (c.lineno, c.col_offset)):
+            self._call(call)
+        self.strings.sort(key=lambda c: (c.lineno, c.col_offset))
+        for const in self.strings:
+            self._literal(const)
+        self._comments()
         return self.facts
 
     def _abs_module(self, node: ast.ImportFrom) -> str:
@@ -268,7 +287,7 @@ class _Extractor:
 
         visit(tree.body, "", False)
         # Attributes assigned in __init__/functions: self.model = os.getenv(...)
-        for node in ast.walk(tree):
+        for node in self.nodes:
             if isinstance(node, ast.Assign) and len(node.targets) == 1:
                 chain = _chain(node.targets[0])
                 if len(chain) == 2 and chain[0] == "self":
@@ -409,15 +428,14 @@ class _Extractor:
             return "constant"
         return "ui_list" if in_seq else "other"
 
-    def _comments(self, tree: ast.Module) -> None:
+    def _comments(self) -> None:
         spans: dict[int, list[tuple[int, int]]] = {}
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                end = node.end_lineno or node.lineno
-                for ln in range(node.lineno, end + 1):
-                    c0 = node.col_offset if ln == node.lineno else 0
-                    c1 = (node.end_col_offset or 0) if ln == end else 10**9
-                    spans.setdefault(ln, []).append((c0, c1))
+        for node in self.strings:
+            end = node.end_lineno or node.lineno
+            for ln in range(node.lineno, end + 1):
+                c0 = node.col_offset if ln == node.lineno else 0
+                c1 = (node.end_col_offset or 0) if ln == end else 10**9
+                spans.setdefault(ln, []).append((c0, c1))
         for idx, line in enumerate(self.lines, start=1):
             hash_at = line.find("#")
             if hash_at < 0:
