@@ -449,3 +449,18 @@ def test_custom_rules_without_fix_warn_or_fail() -> None:
     other = {**rule, "checks": [{**rule["checks"][0], "fix": {"kind": "drop", "param": "n"}}]}
     unknown = adapt(_req(seed=3), "gpt-4.1", rules=load_rules(extra=[other]))
     assert any("still rejected" in w for w in unknown.warnings)
+
+
+def test_adaptive_without_effort_and_effort_on_chat_models() -> None:
+    adaptive = _req("claude-opus-4-7", max_output_tokens=900, thinking=Thinking(mode="adaptive"))
+    to_gpt5 = adapt(adaptive, "gpt-5")
+    assert to_gpt5.request.reasoning_effort is None
+    assert to_gpt5.request.thinking is None
+    assert _kinds(to_gpt5)["reasoning_effort"] == "translated"
+    effort_only = _req(
+        "claude-sonnet-5", max_output_tokens=900, extra={"output_config": {"effort": "low"}}
+    )
+    to_chat = adapt(effort_only, "gpt-4o", source_api="anthropic.messages")
+    assert _kinds(to_chat)["thinking"] == "unsupported"
+    assert to_chat.lossy
+    assert "output_config" not in to_chat.request.extra

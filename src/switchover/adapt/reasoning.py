@@ -102,8 +102,9 @@ def _to_openai(req: ChatRequest, ctx: Ctx, anthropic_effort: str | None) -> None
             req.reasoning_effort = None
         return
     if not reasoning:
-        wanted = th is not None and th.mode != "disabled"
+        wanted = (th is not None and th.mode != "disabled") or anthropic_effort is not None
         req.thinking = None
+        req.reasoning_effort = None
         ctx.record(
             "unsupported" if wanted else "drop",
             "thinking",
@@ -120,7 +121,7 @@ def _to_openai(req: ChatRequest, ctx: Ctx, anthropic_effort: str | None) -> None
         if th.mode == "enabled":
             effort = budget_to_effort(th.budget_tokens)
         elif th.mode == "adaptive":
-            effort = "medium"
+            effort = None  # the model decides: OpenAI's default effort
         elif ctx.in_range("openai_effort_none"):
             effort = "none"
         else:
@@ -131,7 +132,7 @@ def _to_openai(req: ChatRequest, ctx: Ctx, anthropic_effort: str | None) -> None
         "translated",
         "reasoning_effort",
         before,
-        effort,
+        effort if effort is not None else "(model default)",
         "OpenAI controls reasoning with reasoning effort, not a thinking budget"
         + ("; thinking cannot be switched off here, lowest effort used" if lossy else ""),
         lossy=lossy,
