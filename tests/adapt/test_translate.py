@@ -464,3 +464,15 @@ def test_adaptive_without_effort_and_effort_on_chat_models() -> None:
     assert _kinds(to_chat)["thinking"] == "unsupported"
     assert to_chat.lossy
     assert "output_config" not in to_chat.request.extra
+
+
+def test_unknown_source_keeps_extra_fields_with_a_warning() -> None:
+    req = _req("my-house-model", extra={"service_tier": "flex"})
+    result = adapt(req, "gpt-4.1")
+    assert result.request.extra == {"service_tier": "flex"}
+    assert any("unknown source API" in w for w in result.warnings)
+    off = adapt(
+        _req("gpt-5.1", reasoning_effort="none", thinking=Thinking(mode="adaptive")),
+        "claude-opus-4-6",
+    )
+    assert off.request.thinking is None

@@ -164,7 +164,8 @@ def _to_anthropic(req: ChatRequest, ctx: Ctx) -> None:
             lossy = True
         elif ctx.in_range("claude_thinking_default_on"):
             req.thinking = Thinking(mode="disabled")
-        # else: thinking is off unless asked for
+        else:
+            req.thinking = None  # thinking is off unless asked for
     elif ctx.in_range("claude_4_6_plus"):
         if req.thinking is None or req.thinking.mode != "disabled":
             req.thinking = Thinking(mode="adaptive")

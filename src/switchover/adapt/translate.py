@@ -392,6 +392,14 @@ def foreign_extra(req: ChatRequest, ctx: Ctx) -> None:
     """Wire fields kept from another API mean nothing (or something else) on the target."""
     if ctx.source_api == ctx.api:
         return
+    public = [k for k in req.extra if not k.startswith("_")]
+    if ctx.source_api is None:
+        if public:
+            ctx.warn(
+                f"unknown source API: wire fields {', '.join(sorted(public))} are passed to "
+                f"{ctx.api} unchanged (pass source_api / --from to have them checked)"
+            )
+        return
     for key in sorted(k for k in req.extra if not k.startswith("_")):
         value = req.extra.pop(key)
         if key == "n" and value == 1:
