@@ -340,3 +340,27 @@ def test_api_key_required_when_configured() -> None:
             assert ok_c.messages.create(
                 model="claude-sonnet-4-6", max_tokens=100, messages=USER
             ).content  # type: ignore[arg-type]
+
+
+def test_streaming_responses_carry_the_simulator_header(
+    oai: openai.OpenAI, claude: anthropic.Anthropic
+) -> None:
+    raw = oai.chat.completions.with_raw_response.create(
+        model="gpt-4o",
+        messages=USER,  # type: ignore[arg-type]
+        stream=True,
+    )
+    assert raw.headers["x-switchover-simulator"] == "true"
+    assert raw.headers["content-type"].startswith("text/event-stream")
+    chunks = list(raw.parse())
+    assert all(c.usage is None for c in chunks)  # no include_usage: no usage chunk
+    raw_a = claude.messages.with_raw_response.create(
+        model="claude-sonnet-4-6",
+        max_tokens=1024,
+        messages=USER,  # type: ignore[arg-type]
+        stream=True,
+    )
+    assert raw_a.headers["x-switchover-simulator"] == "true"
+    events = [e.type for e in raw_a.parse()]
+    assert events[0] == "message_start"
+    assert events[-1] == "message_stop"
