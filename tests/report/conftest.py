@@ -15,4 +15,4 @@ def nogo_report() -> EvalReport:
 
 @pytest.fixture(scope="session")
 def go_report() -> EvalReport:
-    return synthetic_report(200, seed=4, hazards={"judge_win": 0.55}, n_resamples=2000)
+    return synthetic_report(200, seed=4, hazards={"judge_win": 0.65}, n_resamples=2000)

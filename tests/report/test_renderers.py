@@ -159,8 +159,20 @@ def test_html_handles_errors_and_empty_report(nogo_report: EvalReport) -> None:
 
     out.response = None
     out.error = ErrorInfo(type="ProviderServerError", message="503 <overloaded>")
+    from switchover.evaluate.results import JudgeCall, JudgeVerdict
+
+    report.cases[0].judge = [
+        JudgeVerdict(
+            calls=[
+                JudgeCall(order="AB", error="judge timed out"),
+                JudgeCall(order="BA", winner="A", candidate_outcome="win", reason="clearer"),
+            ]
+        )
+    ]
     html = render_html(report)
     assert "503 &lt;overloaded&gt;" in html
+    assert "baseline shown first: no verdict (judge timed out)" in html
+    assert "candidate shown first: prefers the candidate - clearer" in html
     empty = render_html(EvalReport())
     assert 'data-verdict="INCONCLUSIVE"' in empty
     assert "No case matches" in empty

@@ -43,7 +43,7 @@ __all__ = [
 JUDGE_METRIC = "judge"
 
 
-def judge_spec(margin: float = 0.1, gate: bool = True) -> MetricSpec:
+def judge_spec(margin: float = 0.05, gate: bool = True) -> MetricSpec:
     """The pairwise judge metric: candidate share of the preference (0..1), baseline = 1 - it."""
     return MetricSpec(
         name=JUDGE_METRIC,

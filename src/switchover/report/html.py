@@ -11,7 +11,13 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from switchover.evaluate.results import ArmOutput, CaseResult, EvalReport, MetricSummary
+from switchover.evaluate.results import (
+    ArmOutput,
+    CaseResult,
+    EvalReport,
+    JudgeCall,
+    MetricSummary,
+)
 from switchover.evaluate.verdict import format_amount
 from switchover.report.svg import histogram_svg, interval_svg
 
@@ -133,6 +139,16 @@ def _check_rows(base: ArmOutput | None, cand: ArmOutput | None, cr: CaseResult) 
     return rows
 
 
+def _judge_line(call: JudgeCall) -> str:
+    first = "baseline" if call.order == "AB" else "candidate"
+    if call.candidate_outcome is None:
+        return f"{first} shown first: no verdict ({call.error or 'unreadable'})"
+    verdict = {"win": "prefers the candidate", "loss": "prefers the baseline", "tie": "tie"}[
+        call.candidate_outcome
+    ]
+    return f"{first} shown first: {verdict}" + (f" - {call.reason}" if call.reason else "")
+
+
 def _view(cr: CaseResult) -> CaseView:
     base = cr.baseline[0] if cr.baseline else None
     cand = cr.candidate_outputs[0] if cr.candidate_outputs else None
@@ -148,9 +164,7 @@ def _view(cr: CaseResult) -> CaseView:
             "outcome": j.outcome or "no answer",
             "score": j.score,
             "consistent": j.consistent,
-            "reasons": [
-                f"{c.order}: {c.winner or '?'} - {c.reason or c.error or ''}" for c in j.calls
-            ],
+            "reasons": [_judge_line(c) for c in j.calls],
         }
         for j in cr.judge
     ]
