@@ -63,6 +63,7 @@ def sse_frames(*frames: bytes) -> list[bytes]:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as separate writes
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
