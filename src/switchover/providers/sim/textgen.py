@@ -157,6 +157,17 @@ def _join_terms(terms: list[str]) -> str:
     return ", ".join(terms[:-1]) + " and " + terms[-1]
 
 
+def _term_for(template: str, terms: list[str], i: int) -> str:
+    """The i-th term (cyclically), skipping terms the template already uses ("an email
+    about the email")."""
+    words = set(re.findall(r"[a-z]+", template.lower()))
+    for k in range(len(terms)):
+        t = terms[(i + k) % len(terms)]
+        if t not in words:
+            return t
+    return terms[i % len(terms)]
+
+
 def support_reply(
     facts: PromptFacts, rng: random.Random, *, length_factor: float = 1.0, degraded: bool = False
 ) -> str:
@@ -175,7 +186,7 @@ def support_reply(
         topic = "your question" if degraded else _join_terms(terms[:3])
         lines.append(f"Thanks for reaching out about {topic}. Here is what to do:")
     for i, idx in enumerate(order):
-        t = use_terms[i % len(use_terms)]
+        t = _term_for(_STEPS[idx], use_terms, i)
         step = _STEPS[idx].format(t=t)
         if length_factor > 1.5:
             extra = math.floor(length_factor) - 1
