@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from switchover.cli.app import app, main
+
+runner = CliRunner()
+
+SAME = """\
+[profiles.same]
+base = "baseline"
+[profiles.same.latency]
+time_scale = 0
+[models]
+"*" = "same"
+"""
+
+
+def test_no_go_writes_reports(tmp_path: Path, make_plan: Callable[..., Path]) -> None:
+    plan = make_plan(tmp_path, n=40, json_share=1)
+    res = runner.invoke(app, ["eval", "-c", str(plan), "--format", "html,json"])
+    assert res.exit_code == 1, res.stdout
+    assert "estimate: 80 calls" in res.stdout
+    assert "NO-GO" in res.stdout
+    assert "json_fence" in res.stdout
+    html = tmp_path / "reports" / "bot-eval.html"
+    assert html.is_file()
+    assert f"report: {html}" in res.stdout.replace("\n", "")
+    data = json.loads((tmp_path / "reports" / "bot-eval.json").read_text())
+    assert data["verdict"] == "NO-GO"
+    assert data["exit_code"] == 1
+    assert not (tmp_path / "reports" / "bot-eval.md").exists()
+    # the default store lives next to switchover.toml; a re-run resumes from it
+    assert (tmp_path / "state.db").is_file()
+    again = runner.invoke(
+        app, ["eval", "-c", str(plan), "--json", "-f", "md", "-o", str(tmp_path / "o2")]
+    )
+    assert again.exit_code == 1
+    report = json.loads(again.stdout)
+    assert any("resumed run" in w for w in report["warnings"])
+    assert (tmp_path / "o2" / "bot-eval.md").is_file()
+
+
+def test_go_and_dry_run_and_adhoc(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_plan: Callable[..., Path]
+) -> None:
+    make_plan(tmp_path, n=30)
+    (tmp_path / "profiles.toml").write_text(SAME)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "switchover.toml").unlink()
+    args = [
+        "eval",
+        "--baseline",
+        "sim:gpt-4o-2024-08-06",
+        "--candidate",
+        "sim:gpt-4o-2024-11-20",
+        "--dataset",
+        "data.jsonl",
+        "--store",
+        "sqlite://:memory:",
+        "-o",
+        "out",
+    ]
+    dry = runner.invoke(app, [*args, "--dry-run"])
+    assert dry.exit_code == 0
+    assert "estimate: 60 calls" in dry.stdout
+    assert not (tmp_path / "out").exists()
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.stdout
+    assert (tmp_path / "out" / "adhoc-eval.html").is_file()
+    data = json.loads((tmp_path / "out" / "adhoc-eval.json").read_text())
+    assert data["verdict"] == "GO"
+    assert data["meta"]["candidates"] == {"candidate": "gpt-4o-2024-11-20"}
+
+
+def _run_main(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    captured = capsys.readouterr()
+    return int(info.value.code or 0), captured.out + captured.err
+
+
+def test_user_errors_exit_2_without_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], make_plan: Callable[..., Path]
+) -> None:
+    plan = make_plan(tmp_path, n=3)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        '{"request": {"model": "m", "messages": [{"role": "user", "content": "x"}]}}\n{oops\n'
+    )
+    code, out = _run_main(["eval", "-c", str(plan), "-d", str(bad)], capsys)
+    assert code == 2
+    assert f"{bad}:2: invalid JSON" in out.replace("\n", "")
+    assert "Traceback" not in out
+    code, out = _run_main(["eval", "-c", str(plan), "--format", "pdf"], capsys)
+    assert code == 2
+    assert "unknown --format 'pdf'" in out
+    code, out = _run_main(["eval", "-c", str(plan), "--migration", "nope"], capsys)
+    assert code == 2
+    assert "no migration named 'nope'" in out
+    code, out = _run_main(["eval", "-c", str(plan), "--store", "mysql://x"], capsys)
+    assert code == 2
+    assert "unsupported store URL" in out
