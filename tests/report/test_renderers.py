@@ -186,3 +186,29 @@ def test_documented_schema_is_current() -> None:
         "regenerate: python -c 'from switchover.report import report_schema; "
         'open("docs/eval-report.schema.json", "w").write(report_schema())\''
     )
+
+
+def test_two_candidates(nogo_report: EvalReport) -> None:
+    from switchover.evaluate.analysis import build_report, compare, judge_spec
+    from switchover.evaluate.checks import default_checks
+    from switchover.evaluate.synthetic import synthetic_results
+
+    _, bad = synthetic_results(60, seed=8, hazards={"fence": 0.5})
+    _, good = synthetic_results(60, seed=9)
+    for cr in good:
+        cr.candidate = "alt"
+    specs = [c.spec() for c in default_checks()] + [judge_spec()]
+    comps = [
+        compare(bad, specs, candidate="new", candidate_model="sim-new", n_resamples=500),
+        compare(good, specs, candidate="alt", candidate_model="sim-alt", n_resamples=500),
+    ]
+    meta = nogo_report.meta.model_copy(update={"candidates": {"new": "sim-new", "alt": "sim-alt"}})
+    report = build_report(meta, comps, [*bad, *good])
+    html = render_html(report)
+    assert '<select id="f-cand"' in html
+    assert html.count('class="comparison"') == 2
+    md = render_markdown(report)
+    assert "### new: sim-new" in md
+    assert "### alt: sim-alt" in md
+    root = ET.fromstring(render_junit(report))
+    assert len(root.findall("testsuite")) == 2
