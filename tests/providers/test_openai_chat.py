@@ -922,3 +922,19 @@ async def test_rate_limit_then_success_through_openai_client(wire: WireServer) -
         out = await p.complete(rich_request())
     assert out.text.startswith("Hello")
     assert sleeps.delays == [3.0, 1.0]
+
+
+async def test_stream_options_kept_for_streams_dropped_otherwise(wire: WireServer) -> None:
+    wire.queue(Reply(sse=TEXT_STREAM), Reply(json=COMPLETION))
+    req = ChatRequest(
+        model="gpt-4o",
+        messages=[Message.user("hi")],
+        extra={"stream_options": {"include_obfuscation": False}},
+    )
+    async with provider(wire) as p:
+        await p.complete_streaming(req)
+        await p.complete(req)
+    streamed, plain = (r.json for r in wire.requests)
+    assert streamed["stream_options"] == {"include_obfuscation": False, "include_usage": True}
+    assert "stream_options" not in plain
+    assert "stream" not in plain

@@ -296,6 +296,11 @@ class HTTPProvider(Provider):
         """The body of a streaming request (OpenAI-style: ``stream: true``)."""
         return {**body, "stream": True}
 
+    def complete_body(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The body of a non-streaming request: ``body`` without ``stream``."""
+        body.pop("stream", None)
+        return body
+
     def stream_url_for(self, request: ChatRequest) -> str:
         return self.url_for(request)
 
@@ -462,8 +467,7 @@ class HTTPProvider(Provider):
 
     # -- Provider API ---------------------------------------------------------------------
     async def complete(self, request: ChatRequest) -> ChatResponse:
-        body = self.encode(request)
-        body.pop("stream", None)
+        body = self.complete_body(self.encode(request))
         url = self.url_for(request)
         headers = self.headers_for(request)
         meta = _CallMeta()

@@ -844,12 +844,16 @@ class OpenAIChatProvider(HTTPProvider):
         return headers
 
     def encode(self, request: ChatRequest) -> dict[str, Any]:
-        body = encode_request(request.model_copy(update={"stream": False}))
-        body.pop("stream_options", None)
-        return body
+        return encode_request(request.model_copy(update={"stream": False}))
+
+    def complete_body(self, body: dict[str, Any]) -> dict[str, Any]:
+        body.pop("stream_options", None)  # only allowed with stream: true
+        return super().complete_body(body)
 
     def stream_body(self, body: dict[str, Any]) -> dict[str, Any]:
-        return {**body, "stream": True, "stream_options": {"include_usage": True}}
+        options = body.get("stream_options")
+        options = {**(options if isinstance(options, dict) else {}), "include_usage": True}
+        return {**body, "stream": True, "stream_options": options}
 
     def decode(self, body: dict[str, Any]) -> ChatResponse:
         return decode_response(body)
