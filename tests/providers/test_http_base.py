@@ -472,3 +472,37 @@ async def test_slot_is_released_while_waiting_to_retry(wire: WireServer) -> None
     assert (out_a.text, out_b.text) == ("a", "b")
     assert [r.json["prompt"] for r in wire.requests] == ["a", "b", "a"]
     assert wire.max_in_flight == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "message", "param", "retired"),
+    [
+        (404, "The model `gpt-4-0314` has been deprecated, learn more here: https://x", None, True),
+        (
+            404,
+            "Gemini 1.0 Pro Vision has been deprecated on July 12, 2024. Consider switching to different model.",
+            None,
+            True,
+        ),
+        (404, "The model `gpt-9` does not exist or you do not have access to it.", None, False),
+        (
+            400,
+            "The model `llama2-70b-4096` has been decommissioned and is no longer supported.",
+            None,
+            True,
+        ),
+        (400, "This model is no longer available.", None, True),
+        (400, "The 'functions' parameter is deprecated for this model; use 'tools'.", None, False),
+        (400, "The model has been deprecated for parameter x", "temperature", False),
+        (400, "'max_tokens' is not supported with this model.", "max_tokens", False),
+    ],
+)
+async def test_retired_model_detection(
+    wire: WireServer, status: int, message: str, param: str | None, retired: bool
+) -> None:
+    wire.queue(Reply(status=status, json={"error": {"message": message, "param": param}}))
+    async with make(wire, max_retries=0) as p:
+        with pytest.raises(ProviderError) as ei:
+            await p.complete(REQ)
+    assert isinstance(ei.value, ModelRetiredError) is retired
+    assert ei.value.provider_message == message

@@ -63,9 +63,17 @@ RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 #: The longest server-requested wait honoured inline; longer waits surface as RateLimitError.
 MAX_INLINE_RETRY_AFTER_S = 60.0
 
+_RETIRED_WORDS = r"(?:deprecated|retired|decommissioned|discontinued|sunset|shut ?down)"
+# Any retirement word (for 404 / 410, where the model itself is what was not found).
 _RETIRED_RE = re.compile(
-    r"\b(deprecated|retired|decommissioned|discontinued|sunset|shut ?down|"
-    r"no longer (?:available|supported|served|accessible))\b",
+    rf"\b{_RETIRED_WORDS}\b|\bno longer (?:available|supported|served|accessible)\b",
+    re.IGNORECASE,
+)
+# For 400s: the sentence must say the *model* is retired, not that a parameter is deprecated.
+_MODEL_RETIRED_RE = re.compile(
+    rf"\bmodel\b[^.]{{0,80}}?\b(?:has been|have been|was|were|is|are)\s+(?:now\s+)?"
+    rf"{_RETIRED_WORDS}\b|\b{_RETIRED_WORDS}\s+model\b|"
+    r"\bmodel\b[^.]{0,80}?\bno longer (?:available|supported|served|accessible)\b",
     re.IGNORECASE,
 )
 _RETIRED_CODES = frozenset({"model_decommissioned", "model_deprecated", "model_retired"})
@@ -170,8 +178,10 @@ def error_from_response(
     }
     text = f"{provider} returned HTTP {status}: {pmsg}"
     code = info.code or ""
-    looks_retired = code in _RETIRED_CODES or (
-        status in (400, 404, 410) and "model" in pmsg.lower() and bool(_RETIRED_RE.search(pmsg))
+    looks_retired = (
+        code in _RETIRED_CODES
+        or (status in (404, 410) and bool(_RETIRED_RE.search(pmsg)))
+        or (status == 400 and not info.param and bool(_MODEL_RETIRED_RE.search(pmsg)))
     )
     if status in (401, 403):
         return AuthError(text, hint="Check the API key and its permissions for this model.", **kw)
