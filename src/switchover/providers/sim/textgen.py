@@ -41,7 +41,13 @@ STOPWORDS = frozenset(
     won't would you your yours yourself yourselves hello hi thanks thank help need want still
     since tried trying keep keeps using use used able ever never yet one two three know like
     make sure tell let way something anything really already twice week weeks today
-    yesterday tomorrow again ago hey dear okay ok lot lots thing things days day""".split()  # noqa: SIM905
+    yesterday tomorrow again ago hey dear okay ok lot lots thing things days day has had does
+    did done gets getting goes going gone went come comes came makes made take takes took give
+    gives gave see sees saw seen say says said told ask asks asked think thinks thought wants
+    wanted needs needed tries look looks looked seem seems seemed happen happens happened kept
+    put puts may might must shall every few nothing everything someone anyone ways time times
+    month months year years always often sometimes maybe fine good great well knew known
+    unable got anymore instead last first next another""".split()  # noqa: SIM905
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]{2,}")
 _ID = re.compile(r"\b(?:[A-Z]{1,4}[-_]?\d{3,}[A-Z0-9]*|#?\d{5,})\b")
