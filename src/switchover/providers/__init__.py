@@ -6,7 +6,8 @@ Each wire API has a codec module with pure functions in both directions
 and the codec modules are imported only when first used.
 """
 
-from switchover.providers._http import HTTPProvider
+from typing import TYPE_CHECKING, Any
+
 from switchover.providers.base import (
     Provider,
     ProviderSettings,
@@ -24,6 +25,19 @@ __all__ = [
     "create_provider",
     "register_provider",
 ]
+
+if TYPE_CHECKING:
+    from switchover.providers._http import HTTPProvider
+
+
+def __getattr__(name: str) -> Any:
+    # httpx is imported only when a client is needed, not by `import switchover`.
+    if name == "HTTPProvider":
+        from switchover.providers._http import HTTPProvider
+
+        return HTTPProvider
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: The wire APIs, by identifier, and the codec module implementing each.
 API_IDS = {
