@@ -29,10 +29,12 @@ COMMAND_MODULES: list[str] = [
     "switchover.cli.catalog",
     "switchover.cli.config",
     "switchover.cli.eval",
+    "switchover.cli.init",
     "switchover.cli.models",
     "switchover.cli.rollout",
     "switchover.cli.scan",
     "switchover.cli.sim",
+    "switchover.cli.status",
 ]
 
 

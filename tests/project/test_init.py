@@ -1,0 +1,131 @@
+"""``switchover init``: scan, models at risk, proposals, a valid plan, no silent overwrite."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from switchover.catalog import get_catalog
+from switchover.cli.app import app, main
+from switchover.config import load_config
+from switchover.errors import UsageError
+from switchover.project.init import (
+    build_plan,
+    find_at_risk,
+    parse_targets,
+    propose,
+    render_toml,
+    scan_project,
+)
+
+runner = CliRunner()
+TODAY = date(2026, 11, 26)
+
+
+def test_init_writes_a_valid_plan_for_the_example(example: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["init", "--path", str(example), "--yes", "--owner", "support", "--today", "2026-11-26"],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    assert "gpt-4o-2024-08-06" in result.stdout
+    assert "gpt-6-luna" in result.stdout
+    cfg = load_config(example / "switchover.toml")
+    (mig,) = cfg.migrations
+    assert mig.from_ == "openai:gpt-4o-2024-08-06"
+    assert mig.to == "openai:gpt-6-luna"
+    assert mig.deadline == date(2027, 1, 14)  # the catalog's shutdown date
+    assert mig.owner == "support"
+    assert mig.eval.datasets == ["traffic/requests.jsonl"]
+    assert cfg.upstreams["openai"].api_key_env == "OPENAI_API_KEY"
+    assert mig.baseline_upstream == mig.candidate_upstream == "openai"
+
+
+def test_init_refuses_to_overwrite(example: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (example / "switchover.toml").write_text("# mine\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as ei:
+        main(["init", "--path", str(example), "--yes"])
+    assert ei.value.code == 2
+    err = capsys.readouterr().err
+    assert "already exists" in err
+    assert "--force" in err
+    assert (example / "switchover.toml").read_text(encoding="utf-8") == "# mine\n"
+    result = runner.invoke(app, ["init", "--path", str(example), "--yes", "--force"])
+    assert result.exit_code == 0, result.output
+    assert load_config(example / "switchover.toml").migrations
+
+
+def test_to_flag_and_json(example: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["init", "--path", str(example), "--to", "gpt-4o=gpt-4.1", "--json", "--dry-run"],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["written"] is False
+    assert data["migrations"][0]["to"] == "gpt-4.1-2025-04-14"
+    assert not (example / "switchover.toml").exists()
+    bad = runner.invoke(app, ["init", "--path", str(example), "--to", "gpt-9-nonexistent", "-y"])
+    assert isinstance(bad.exception, UsageError)
+    assert "unknown model" in bad.exception.message
+    assert not (example / "switchover.toml").exists()
+
+
+def test_dry_run_prints_the_toml(example: Path) -> None:
+    result = runner.invoke(
+        app, ["init", "--path", str(example), "--dry-run", "--today", "2026-11-26"]
+    )
+    assert result.exit_code == 0
+    assert "[[migrations]]" in result.stdout
+    assert 'to = "openai:gpt-6-luna"' in result.stdout
+
+
+def test_parse_targets() -> None:
+    assert parse_targets([]) == (None, {})
+    assert parse_targets(["gpt-6-luna", "GPT-4o=gpt-4.1"]) == ("gpt-6-luna", {"gpt-4o": "gpt-4.1"})
+    with pytest.raises(UsageError):
+        parse_targets(["a", "b"])
+    with pytest.raises(UsageError):
+        parse_targets(["=x"])
+
+
+def test_nothing_at_risk(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        'from openai import OpenAI\nOpenAI().chat.completions.create(model="gpt-6-luna", '
+        "messages=[])\n",
+        encoding="utf-8",
+    )
+    plan = build_plan(tmp_path, TODAY)
+    assert plan.migrations == []
+    assert plan.at_risk == []
+    result = runner.invoke(app, ["init", "--path", str(tmp_path), "--yes"])
+    assert result.exit_code == 0
+    assert "No model at risk" in result.stdout
+    assert load_config(tmp_path / "switchover.toml").migrations == []
+
+
+def test_at_risk_ordering_and_render(example: Path) -> None:
+    catalog = get_catalog()
+    report = scan_project(example, TODAY)
+    risk = find_at_risk(report, catalog, TODAY)
+    assert [r.entry.id for r in risk] == ["gpt-4o-2024-08-06"]
+    assert "support_assistant/settings.py:9" in risk[0].sites
+    migs = propose(risk, catalog, TODAY, owner="o")
+    assert migs[0].new.id == "gpt-6-luna"
+    plan = build_plan(example, TODAY, project="demo")
+    assert 'name = "demo"' in render_toml(plan)
+
+
+def test_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as ei:
+        main(["init", "--path", str(tmp_path / "missing"), "--yes"])
+    assert ei.value.code == 2
+    with pytest.raises(SystemExit) as ei:
+        main(["init", "--path", str(tmp_path), "--today", "yesterday"])
+    assert ei.value.code == 2
+    assert "Traceback" not in capsys.readouterr().err
