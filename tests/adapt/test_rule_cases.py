@@ -56,6 +56,8 @@ CASES = [
     Case(5, "gpt-4.1-nano", "gpt-5.4-nano", "openai.chat", _req("gpt-4.1-nano", stop=["\n\n"])),
     Case(6, "gpt-5", "gpt-6-luna", "openai.chat", _req("gpt-5", tools=[TOOL], reasoning_effort="low")),
     Case(7, "gpt-6-sol", "gpt-6.2-sol", "openai.chat", _req("gpt-6-sol", reasoning_effort="none")),
+    Case(7, "gpt-6-sol", "gpt-6.2-sol", "openai.responses", _req("gpt-6-sol", reasoning_effort="none")),
+    Case(2, "gpt-4o", "gpt-6-sol", "openai.responses", _req("gpt-4o", temperature=0.7, top_p=0.9)),
     Case(8, "gpt-5", "gpt-6-sol", "openai.chat", _req("gpt-5", reasoning_effort="minimal")),
     Case(8, "gpt-6-sol", "o3", "openai.chat", _req("gpt-6-sol", reasoning_effort="xhigh")),
     Case(8, "gpt-5", "gpt-5-chat-latest", "openai.chat", _req("gpt-5", reasoning_effort="high")),
@@ -88,7 +90,7 @@ def _wire(req: ChatRequest, api: str) -> dict[str, Any]:
 
 
 def _ids(case: Case) -> str:
-    return f"rule{case.number}-{case.source}-to-{case.target}"
+    return f"rule{case.number}-{case.source}-to-{case.target}-{case.api}"
 
 
 @pytest.mark.parametrize("case", CASES, ids=_ids)
@@ -131,7 +133,11 @@ def test_simulator_rejects_then_accepts(case: Case) -> None:
     assert response.model == result.request.model or response.text or response.tool_calls
 
 
-_PATHS = {"openai.chat": "/v1/chat/completions", "anthropic.messages": "/v1/messages"}
+_PATHS = {
+    "openai.chat": "/v1/chat/completions",
+    "openai.responses": "/v1/responses",
+    "anthropic.messages": "/v1/messages",
+}
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.api in _PATHS and c.number != 22], ids=_ids)
