@@ -938,3 +938,23 @@ async def test_stream_options_kept_for_streams_dropped_otherwise(wire: WireServe
     assert streamed["stream_options"] == {"include_obfuscation": False, "include_usage": True}
     assert "stream_options" not in plain
     assert "stream" not in plain
+
+
+def test_tool_choice_without_name_is_an_input_error() -> None:
+    from switchover.providers import openai_responses as orr
+
+    req = rich_request(tool_choice=ToolChoice(mode="tool"))
+    for codec in (oc, orr):
+        with pytest.raises(InputError) as ei:
+            codec.encode_request(
+                req.model_copy(
+                    update={
+                        "stop": [],
+                        "seed": None,
+                        "presence_penalty": None,
+                        "frequency_penalty": None,
+                        "logprobs": None,
+                    }
+                )
+            )
+        assert ei.value.field == "tool_choice.name"

@@ -11,11 +11,12 @@ import json
 import re
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
 
-from switchover.chat import ImagePart, ResponseFormat, Tool, ToolCall
+from switchover.chat import ImagePart, ResponseFormat, Tool, ToolCall, ToolChoice
 from switchover.errors import InputError
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "image_from_url",
     "input_error",
     "json_schema_format",
+    "list_resolver",
     "metadata_of",
     "new_id",
     "opt_bool",
@@ -33,6 +35,7 @@ __all__ = [
     "opt_int",
     "opt_str",
     "req_str",
+    "tool_choice_name",
     "tool_from",
     "unix_now",
 ]
@@ -180,3 +183,40 @@ def input_error(exc: ValidationError) -> InputError:
     """The first pydantic validation error as an :class:`InputError` naming its field."""
     first = exc.errors()[0]
     return InputError(first["msg"], field=".".join(str(p) for p in first["loc"]) or "body")
+
+
+def list_resolver(body: dict[str, Any]) -> Callable[[str], list[Any] | None]:
+    """For replay data: find the list at a dotted path (``messages.3.content``) in a wire
+    body, creating a missing list and turning string content into one text part."""
+
+    def resolve(at: str) -> list[Any] | None:
+        cur: Any = body
+        parts = at.split(".")
+        for n, key in enumerate(parts):
+            last = n == len(parts) - 1
+            if isinstance(cur, list):
+                idx = int(key)
+                if idx >= len(cur):
+                    return None
+                cur = cur[idx]
+            elif isinstance(cur, dict):
+                nxt = cur.get(key)
+                if last and nxt is None:
+                    nxt = cur[key] = []
+                elif last and isinstance(nxt, str):
+                    nxt = cur[key] = [{"type": "text", "text": nxt}] if nxt else []
+                cur = nxt
+            else:
+                return None
+        return cur if isinstance(cur, list) else None
+
+    return resolve
+
+
+def tool_choice_name(tc: ToolChoice) -> str:
+    """The tool a ``tool``-mode choice names; an error when it names none."""
+    if not tc.name:
+        raise InputError(
+            "a tool choice of mode 'tool' needs the tool's name", field="tool_choice.name"
+        )
+    return tc.name

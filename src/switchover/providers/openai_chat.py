@@ -22,7 +22,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from collections.abc import Callable
 from typing import Any, ClassVar
 
 from pydantic import ValidationError
@@ -50,6 +49,7 @@ from switchover.providers._fields import (
     image_from_url,
     input_error,
     json_schema_format,
+    list_resolver,
     metadata_of,
     new_id,
     opt_bool,
@@ -57,6 +57,7 @@ from switchover.providers._fields import (
     opt_int,
     opt_str,
     req_str,
+    tool_choice_name,
     tool_from,
     unix_now,
 )
@@ -193,7 +194,7 @@ def _encode_tool(t: Tool) -> dict[str, Any]:
 
 def _encode_tool_choice(tc: ToolChoice) -> Any:
     if tc.mode == "tool":
-        return {"type": "function", "function": {"name": tc.name or ""}}
+        return {"type": "function", "function": {"name": tool_choice_name(tc)}}
     return tc.mode
 
 
@@ -207,31 +208,6 @@ def _encode_format(rf: ResponseFormat, flags: dict[str, Any]) -> dict[str, Any]:
     if rf.strict is not None:
         js["strict"] = rf.strict
     return {"type": "json_schema", "json_schema": js}
-
-
-def _resolver(body: dict[str, Any]) -> Callable[[str], list[Any] | None]:
-    def resolve(at: str) -> list[Any] | None:
-        cur: Any = body
-        parts = at.split(".")
-        for n, key in enumerate(parts):
-            last = n == len(parts) - 1
-            if isinstance(cur, list):
-                idx = int(key)
-                if idx >= len(cur):
-                    return None
-                cur = cur[idx]
-            elif isinstance(cur, dict):
-                nxt = cur.get(key)
-                if last and nxt is None:
-                    nxt = cur[key] = []
-                elif last and isinstance(nxt, str):
-                    nxt = cur[key] = [{"type": "text", "text": nxt}] if nxt else []
-                cur = nxt
-            else:
-                return None
-        return cur if isinstance(cur, list) else None
-
-    return resolve
 
 
 def _type_of(item: Any) -> str | None:
@@ -281,7 +257,7 @@ def encode_request(req: ChatRequest) -> dict[str, Any]:
         body["stream"] = True
         if "stream_options" not in req.extra:
             body["stream_options"] = {"include_usage": True}
-    apply_replay(replay["items"], _resolver(body), _type_of)
+    apply_replay(replay["items"], list_resolver(body), _type_of)
     return merge_extra(body, req.extra)
 
 

@@ -52,6 +52,7 @@ from switchover.providers._fields import (
     image_from_url,
     input_error,
     json_schema_format,
+    list_resolver,
     metadata_of,
     new_id,
     opt_bool,
@@ -59,6 +60,7 @@ from switchover.providers._fields import (
     opt_int,
     opt_str,
     req_str,
+    tool_choice_name,
     tool_from,
     unix_now,
 )
@@ -73,7 +75,7 @@ from switchover.providers._responses_objects import (
 )
 from switchover.providers._responses_stream import StreamDecoder, StreamEncoder
 from switchover.providers.base import ProviderSettings
-from switchover.providers.openai_chat import OpenAIChatProvider, _resolver
+from switchover.providers.openai_chat import OpenAIChatProvider
 from switchover.providers.openai_chat import error_body as _chat_error_body
 
 __all__ = [
@@ -233,7 +235,7 @@ def encode_request(req: ChatRequest) -> dict[str, Any]:
     if req.tool_choice is not None:
         tc = req.tool_choice
         body["tool_choice"] = (
-            {"type": "function", "name": tc.name or ""} if tc.mode == "tool" else tc.mode
+            {"type": "function", "name": tool_choice_name(tc)} if tc.mode == "tool" else tc.mode
         )
     if req.parallel_tool_calls is not None:
         body["parallel_tool_calls"] = req.parallel_tool_calls
@@ -249,7 +251,7 @@ def encode_request(req: ChatRequest) -> dict[str, Any]:
         body["metadata"] = dict(req.metadata)
     if req.stream:
         body["stream"] = True
-    apply_replay(replay["items"], _resolver(body), _kind)
+    apply_replay(replay["items"], list_resolver(body), _kind)
     return merge_extra(body, req.extra)
 
 
