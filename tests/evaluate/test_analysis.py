@@ -145,6 +145,19 @@ def test_value_metric_relative_margin_and_direction() -> None:
     assert "(20% of the baseline)" in s.reason
 
 
+def test_too_few_resamples_for_holm_is_reported() -> None:
+    specs = [MetricSpec(name=f"m{k}", kind="pass", margin=0.05) for k in range(3)]
+    row = {"m0": True, "m1": True, "m2": True}
+    results = [_case(i, [row], [row]) for i in range(20)]
+    comp = compare(results, specs, candidate="new", candidate_model="m", n_resamples=100)
+    assert comp.verdict == "INCONCLUSIVE"
+    assert "100 bootstrap resamples are too few" in comp.reasons[-1]
+    assert "use at least 120" in comp.reasons[-1]
+    ok = compare(results, specs, candidate="new", candidate_model="m", n_resamples=200)
+    assert ok.verdict == "GO"
+    assert not any("too few" in r for r in ok.reasons)
+
+
 def test_holm_is_applied_across_gated_metrics() -> None:
     rng = np.random.default_rng(5)
     specs = [MetricSpec(name=f"m{k}", kind="pass", margin=0.05) for k in range(3)]

@@ -8,6 +8,7 @@ variant the runner feeds case by case to stop early.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ __all__ = [
     "judge_spec",
     "mark_case_changes",
     "metric_pairs",
+    "resamples_note",
 ]
 
 JUDGE_METRIC = "judge"
@@ -351,6 +353,9 @@ def compare(
     decide_metrics(metrics, alpha=alpha, min_cases=min_cases, sequential=bool(sequential))
     mark_case_changes(own, specs)
     verdict = decide(metrics)
+    note = resamples_note(metrics, n_resamples, alpha)
+    if note:
+        verdict.reasons.append(note)
     changes: dict[str, set[str]] = defaultdict(set)
     errors, cost, priced = 0, 0.0, False
     for r in own:
@@ -372,6 +377,18 @@ def compare(
         adapted_changes={k: len(v) for k, v in sorted(changes.items())},
         errors=errors,
         cost_usd=cost if priced else None,
+    )
+
+
+def resamples_note(metrics: Sequence[MetricSummary], n_resamples: int, alpha: float) -> str:
+    """A warning when ``n_resamples`` is too few for any gated metric to reach significance
+    after Holm (the smallest bootstrap p-value is 1 / (n_resamples + 1)); else ``""``."""
+    k = sum(1 for m in metrics if m.gate and m.n_observations)
+    if not k or k / (n_resamples + 1) < alpha / 2:
+        return ""
+    return (
+        f"{n_resamples} bootstrap resamples are too few to show significance for {k} gated "
+        f"metrics at alpha {alpha}; use at least {math.ceil(2 * k / alpha)} (default 10,000)"
     )
 
 
