@@ -21,7 +21,7 @@ import random
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, Self
 
 import httpx
@@ -214,7 +214,7 @@ class _CallMeta:
     started: float = 0.0
     first_byte: float | None = None
     request_id: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    ended: float | None = None
 
 
 class HTTPProvider(Provider):
@@ -560,7 +560,7 @@ class HTTPProvider(Provider):
         finally:
             await resp.aclose()
             self._semaphore.release()
-        meta.extra["end"] = self._clock()
+        meta.ended = self._clock()
 
     async def complete_streaming(self, request: ChatRequest) -> ChatResponse:
         """Stream and fold, with latency, time to first event and request id filled in."""
@@ -568,7 +568,7 @@ class HTTPProvider(Provider):
         acc = StreamAccumulator(request.model)
         async for ev in self._stream(request, meta):
             acc.add(ev)
-        end = meta.extra.get("end", self._clock())
+        end = meta.ended if meta.ended is not None else self._clock()
         return acc.response(
             provider=self.name,
             provider_request_id=meta.request_id,
