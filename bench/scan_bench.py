@@ -7,7 +7,9 @@ of files use a model SDK) in a temporary directory, then runs, side by side and 
 - ``rg --hidden -l -F -f patterns.txt ROOT``: ripgrep listing the files that contain any of
   the same literals the scanner's prefilter looks for (catalog IDs, aliases, SDK markers):
   the physical floor for reading the tree;
-- ``switchover scan ROOT --format json``: walk, prefilter, parse, resolve and report.
+- ``switchover scan ROOT --format json``: walk, prefilter, parse, resolve and report;
+- the same scan through the engine API in a bare interpreter (``engine``), which separates
+  the scanning work from the CLI's start-up.
 
 Wall time is the median of ``--repeat`` runs; peak RSS is the largest resident set of the
 process tree (getrusage of reaped children, measured in a fresh wrapper per run).
@@ -31,7 +33,44 @@ from pathlib import Path
 from switchover.catalog import get_catalog
 from switchover.scan.literals import SDK_MARKERS
 
-WORDS = ["account", "order", "invoice", "customer", "shipment", "payment", "refund", "ticket", "report", "user", "session", "cache", "queue", "worker", "retry", "backoff", "config", "parser", "render", "widget", "layout", "button", "table", "column", "index", "metric", "counter", "gauge", "histogram", "request", "response", "handler", "router", "service", "client", "server"]
+WORDS = [
+    "account",
+    "order",
+    "invoice",
+    "customer",
+    "shipment",
+    "payment",
+    "refund",
+    "ticket",
+    "report",
+    "user",
+    "session",
+    "cache",
+    "queue",
+    "worker",
+    "retry",
+    "backoff",
+    "config",
+    "parser",
+    "render",
+    "widget",
+    "layout",
+    "button",
+    "table",
+    "column",
+    "index",
+    "metric",
+    "counter",
+    "gauge",
+    "histogram",
+    "request",
+    "response",
+    "handler",
+    "router",
+    "service",
+    "client",
+    "server",
+]
 USAGE_PY = """import os
 from openai import OpenAI
 
@@ -173,6 +212,16 @@ _WRAPPER = (
 )
 
 
+# The scan engine alone (no CLI start-up: the CLI imports every command group).
+_ENGINE = (
+    "import sys; from datetime import date; from pathlib import Path\n"
+    "from switchover.scan.engine import ScanOptions, scan\n"
+    "from switchover.scan.report import render_json\n"
+    "r = scan(Path(sys.argv[1]), ScanOptions(today=date(2026, 11, 26), jobs=int(sys.argv[2])))\n"
+    "sys.stdout.write(render_json(r))\n"
+)
+
+
 def measure(cmd: list[str]) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, "-c", _WRAPPER, *cmd], capture_output=True, text=True, check=True
@@ -195,18 +244,22 @@ def compare(root: Path, label: str, repeat: int, jobs: int, patterns: Path) -> d
         str(jobs),
     ]
     rg_cmd = [rg or "rg", "--hidden", "-l", "-F", "-f", str(patterns), str(root)]
-    runs: dict[str, list[dict[str, float]]] = {"rg": [], "scan": []}
+    engine_cmd = [sys.executable, "-c", _ENGINE, str(root), str(jobs)]
+    runs: dict[str, list[dict[str, float]]] = {"rg": [], "scan": [], "engine": []}
     for _ in range(repeat):
         if rg:
             runs["rg"].append(measure(rg_cmd))
         runs["scan"].append(measure(scan_cmd))
+        runs["engine"].append(measure(engine_cmd))
     res: dict[str, object] = {"tree": label}
     for tool, rs in runs.items():
         if rs:
             res[f"{tool}_wall_s"] = round(statistics.median(r["wall"] for r in rs), 3)
             res[f"{tool}_rss_mb"] = round(max(r["rss_kb"] for r in rs) / 1024, 1)
     if runs["rg"]:
-        res["ratio"] = round(float(res["scan_wall_s"]) / float(res["rg_wall_s"]), 2)  # type: ignore[arg-type]
+        rg_wall = float(res["rg_wall_s"])  # type: ignore[arg-type]
+        res["ratio"] = round(float(res["scan_wall_s"]) / rg_wall, 2)  # type: ignore[arg-type]
+        res["engine_ratio"] = round(float(res["engine_wall_s"]) / rg_wall, 2)  # type: ignore[arg-type]
     scan_json = subprocess.run(scan_cmd, capture_output=True, text=True, check=True).stdout
     stats = json.loads(scan_json)["stats"]
     res["files_seen"] = stats["files_seen"]
@@ -258,6 +311,8 @@ def main() -> None:
         "rg_wall_s",
         "scan_wall_s",
         "ratio",
+        "engine_wall_s",
+        "engine_ratio",
         "rg_rss_mb",
         "scan_rss_mb",
         "files_seen",

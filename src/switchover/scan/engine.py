@@ -77,29 +77,51 @@ def _init_worker(known: list[str], limits: Limits) -> None:
     _WORKER = (ModelMatcher(known), limits)
 
 
-def _work(item: tuple[str, str, str]) -> FileOutcome:
+_Item = tuple[str, str, str]
+_BATCH = 128
+
+
+def _read_batch(
+    batch: list[_Item], matcher: ModelMatcher, limits: Limits
+) -> tuple[list[FileOutcome], int]:
+    """Outcomes worth sending back (matched files only) and how many files were unmatched."""
+    keep: list[FileOutcome] = []
+    unmatched = 0
+    for path, rel, kind in batch:
+        out = read_file(path, rel, kind, matcher, limits)
+        if out.status == "unmatched":
+            unmatched += 1
+        else:
+            keep.append(out)
+    return keep, unmatched
+
+
+def _work(batch: list[_Item]) -> tuple[list[FileOutcome], int]:
     assert _WORKER is not None
-    matcher, limits = _WORKER
-    return read_file(item[0], item[1], item[2], matcher, limits)
+    return _read_batch(batch, *_WORKER)
+
+
+def _batches(items: Iterator[_Item]) -> Iterator[list[_Item]]:
+    while batch := list(islice(items, _BATCH)):
+        yield batch
 
 
 def _outcomes(
-    items: Iterator[tuple[str, str, str]], known: list[str], limits: Limits, jobs: int
-) -> Iterator[FileOutcome]:
+    items: Iterator[_Item], known: list[str], limits: Limits, jobs: int
+) -> Iterator[tuple[list[FileOutcome], int]]:
+    """Batches of outcomes; small trees are read in-process, large ones by a worker pool."""
     head = list(islice(items, _SERIAL_BELOW))
     if jobs <= 1 or len(head) < _SERIAL_BELOW:
         matcher = ModelMatcher(known)
-        for item in [*head, *items]:
-            yield read_file(item[0], item[1], item[2], matcher, limits)
+        for batch in _batches(_chain(head, items)):
+            yield _read_batch(batch, matcher, limits)
         return
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
     with ctx.Pool(jobs, initializer=_init_worker, initargs=(known, limits)) as pool:
-        yield from pool.imap_unordered(_work, _chain(head, items), chunksize=64)
+        yield from pool.imap_unordered(_work, _batches(_chain(head, items)))
 
 
-def _chain(
-    head: list[tuple[str, str, str]], rest: Iterable[tuple[str, str, str]]
-) -> Iterator[tuple[str, str, str]]:
+def _chain(head: list[_Item], rest: Iterable[_Item]) -> Iterator[_Item]:
     yield from head
     yield from rest
 
@@ -130,18 +152,19 @@ def scan(
     warnings: list[str] = []
     index = Index(opts.azure_deployments)
     parsed: list[FileFacts] = []
-    for outcome in _outcomes(iter(walker), known, opts.limits, jobs):
-        stats.files_read += 1
-        if outcome.status not in {"unmatched", "binary"}:
-            stats.files_matched += 1
-        if outcome.warning:
-            warnings.append(outcome.warning)
-        if outcome.facts is not None:
-            stats.files_parsed += 1
-            index.add(outcome.facts)
-            parsed.append(outcome.facts)
-        elif outcome.status not in {"unmatched", "parsed"}:
-            skipped[outcome.status] += 1
+    for outcomes, unmatched in _outcomes(iter(walker), known, opts.limits, jobs):
+        stats.files_read += unmatched + len(outcomes)
+        for outcome in outcomes:
+            if outcome.status != "binary":
+                stats.files_matched += 1
+            if outcome.warning:
+                warnings.append(outcome.warning)
+            if outcome.facts is not None:
+                stats.files_parsed += 1
+                index.add(outcome.facts)
+                parsed.append(outcome.facts)
+            else:
+                skipped[outcome.status] += 1
     walk = walker.stats
     stats.files_seen = walk.files_seen
     stats.symlink_loops = walk.symlink_loops

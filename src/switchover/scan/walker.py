@@ -160,15 +160,18 @@ class Walker:
         seen_dirs.add((st.st_dev, st.st_ino))
         base = IgnoreStack()
         if self.use_gitignore:
-            base = _with_git_excludes(root, base).with_dir(root, "")
+            base = _with_git_excludes(root, base)
         stack: list[tuple[Path, str, IgnoreStack]] = [(root, "", base)]
         while stack:
             directory, rel_dir, ignores = stack.pop()
             try:
-                entries = sorted(os.scandir(directory), key=lambda e: e.name)
+                with os.scandir(directory) as it:
+                    entries = list(it)
             except OSError as exc:
                 self.stats.warnings.append(f"{rel_dir or '.'}: cannot list ({exc.strerror})")
                 continue
+            if self.use_gitignore and any(e.name == ".gitignore" for e in entries):
+                ignores = ignores.with_dir(directory, rel_dir)
             subdirs: list[tuple[Path, str, IgnoreStack]] = []
             for entry in entries:
                 rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
@@ -195,9 +198,7 @@ class Walker:
                             self.stats.warnings.append(f"{rel}: symlink loop or repeat, skipped")
                         continue
                     seen_dirs.add(key)
-                    path = Path(entry.path)
-                    sub_ignores = ignores.with_dir(path, rel) if self.use_gitignore else ignores
-                    subdirs.append((path, rel, sub_ignores))
+                    subdirs.append((Path(entry.path), rel, ignores))
                     continue
                 self.stats.files_seen += 1
                 kind = file_kind(entry.name)
