@@ -73,7 +73,7 @@ def test_sdk_clients_and_apis(matcher: ModelMatcher) -> None:
     assert ("google-genai", "gemini.generate", "vertex", "gemini-2.5-pro") in got
     assert ("cohere", "cohere.chat", "cohere", "command-r-plus") in got
     assert ("groq", "openai.chat", None, "llama-3.1-8b-instant") in got
-    assert ("google-generativeai", "model", "gemini-api", "gemini-1.5-pro-002") in got
+    assert ("vertexai", "model", "vertex", "gemini-1.5-pro-002") in got
     spread = next(s for s in calls if s.expr.literal == "gpt-4o")
     assert spread.params["**"] == "extra"
     assert not any(s.sdk == "boto3" and s.expr.literal is None for s in calls)
@@ -170,3 +170,19 @@ def test_module_name() -> None:
     assert module_name("src/app/__init__.py") == "app"
     assert module_name("lib/a/b.py") == "a.b"
     assert module_name("a.ipynb") == "a.ipynb"
+
+
+def test_google_generativeai_and_litellm_prefixes(matcher: ModelMatcher) -> None:
+    calls = _calls(
+        matcher,
+        """
+        import google.generativeai as genai
+        import litellm
+        model = genai.GenerativeModel(model_name="gemini-1.5-flash")
+        litellm.acompletion(model="azure/gpt-4o-deploy", messages=[])
+        """,
+    )
+    assert [(c.sdk, c.platform, c.expr.literal) for c in calls] == [
+        ("google-generativeai", "gemini-api", "gemini-1.5-flash"),
+        ("litellm", None, "azure/gpt-4o-deploy"),
+    ]

@@ -320,6 +320,8 @@ def classify_constructor(
             sdk = "crewai"
     if key == "chatclient" and module_of_name.startswith("langchain"):
         return None
+    if key == "generativemodel" and module_of_name.startswith("vertexai"):
+        sdk, platform = "vertexai", "vertex"
     return CallKind(
         sdk=sdk,
         api="model",
