@@ -120,7 +120,8 @@ def test_svg_helpers() -> None:
     svg = histogram_svg([0.1, 0.2, 0.3], [0.2, 0.4, 0.5], title="Latency <ms>", unit="ms")
     assert svg.startswith("<svg")
     assert "Latency &lt;ms&gt;" in svg
-    assert "baseline median 200 ms" in svg
+    assert "median: <tspan" in svg
+    assert "baseline 200 ms</tspan>" in svg
     assert histogram_svg([], [], title="x") == ""
     assert "<svg" in histogram_svg([1.0, 1.0], [1.0], title="flat", unit="$")
     ci = interval_svg(-0.1, -0.2, 0.0, 0.05, verdict="NO-GO")

@@ -30,7 +30,7 @@ MAX_CASES = 2000
 _CHARTS = (
     ("latency_s", "Latency per case", "ms"),
     ("cost_usd", "Cost per case", "$"),
-    ("output_tokens", "Answer length (output tokens)", ""),
+    ("output_tokens", "Answer length (tokens)", ""),
 )
 
 

@@ -17,7 +17,7 @@ def _fmt(x: float, unit: str) -> str:
     if unit == "ms":
         return f"{x * 1000:.0f} ms"
     if unit == "$":
-        return f"${x:.2g}" if x < 0.01 else f"${x:.3f}"
+        return f"${x:.6f}" if abs(x) < 0.01 else f"${x:.3f}"
     return f"{x:.3g}"
 
 
@@ -28,8 +28,8 @@ def histogram_svg(
     title: str,
     unit: str = "",
     bins: int = 24,
-    width: int = 360,
-    height: int = 170,
+    width: int = 340,
+    height: int = 180,
 ) -> Markup:
     """Overlaid step histograms of the two arms, with their medians marked."""
     vals = [v for v in [*baseline, *candidate] if math.isfinite(v)]
@@ -38,7 +38,7 @@ def histogram_svg(
     lo, hi = min(vals), max(vals)
     if hi == lo:
         hi = lo + (abs(lo) or 1.0)
-    pad_l, pad_r, pad_t, pad_b = 8, 8, 26, 30
+    pad_l, pad_r, pad_t, pad_b = 8, 8, 42, 30
     w, h = width - pad_l - pad_r, height - pad_t - pad_b
 
     def counts(xs: Sequence[float]) -> list[int]:
@@ -80,9 +80,10 @@ def histogram_svg(
         f'<text x="{pad_l + w}" y="{height - 12}" class="axis" text-anchor="end">'
         f"{escape(_fmt(hi, unit))}</text>",
     ]
-    for xs, color, label, dy in (
-        (baseline, BASE_COLOR, "baseline", 0),
-        (candidate, CAND_COLOR, "candidate", 11),
+    legend: list[str] = []
+    for xs, color, label in (
+        (baseline, BASE_COLOR, "baseline"),
+        (candidate, CAND_COLOR, "candidate"),
     ):
         m = median(xs)
         if m is None:
@@ -92,10 +93,9 @@ def histogram_svg(
             f'<line x1="{x:.1f}" y1="{pad_t}" x2="{x:.1f}" y2="{pad_t + h}" stroke="{color}" '
             'stroke-dasharray="3 2"/>'
         )
-        parts.append(
-            f'<text x="{width - pad_r}" y="{12 + dy}" class="legend" text-anchor="end" '
-            f'fill="{color}">{label} median {escape(_fmt(m, unit))}</text>'
-        )
+        legend.append(f'<tspan fill="{color}">{label} {escape(_fmt(m, unit))}</tspan>')
+    if legend:
+        parts.append(f'<text x="{pad_l}" y="31" class="legend">median: {" · ".join(legend)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -108,7 +108,7 @@ def interval_svg(
     *,
     direction: str = "higher",
     verdict: str = "INCONCLUSIVE",
-    width: int = 160,
+    width: int = 140,
     height: int = 22,
 ) -> Markup:
     """A one-line forest plot: the CI of the difference, zero, and the margin's edge."""
