@@ -31,6 +31,7 @@ COMMAND_MODULES: list[str] = [
     "switchover.cli.eval",
     "switchover.cli.init",
     "switchover.cli.models",
+    "switchover.cli.rewrite",
     "switchover.cli.rollout",
     "switchover.cli.scan",
     "switchover.cli.sim",
