@@ -19,7 +19,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 from starlette.types import Send
 
 from switchover.adapt import AdaptationError, adapt
@@ -27,8 +26,14 @@ from switchover.chat import ChatRequest, ChatResponse, StreamAccumulator, Stream
 from switchover.errors import InputError, ProviderError, ProviderTimeoutError, SwitchoverError
 from switchover.gateway.asgi import send_bytes
 from switchover.gateway.codecs import CODECS, error_bytes
+from switchover.gateway.h1 import UpstreamTimeout, UpstreamUnavailable
 from switchover.gateway.metrics import GatewayMetrics
 from switchover.gateway.records import Job, RecordPipeline
+from switchover.gateway.reshape import (
+    unwrap_json_response,
+    unwrap_json_stream,
+    uses_json_tool,
+)
 from switchover.gateway.routing import MigrationRoute, Target
 from switchover.gateway.upstream import FORWARD_HEADERS, Upstream
 
@@ -186,8 +191,8 @@ class Proxy:
         body through when the upstream speaks the caller's API."""
         target = target or call.route.baseline
         up = self.upstreams[target.upstream]
-        url = up.pass_url(call.api)
-        if url is None:
+        path = up.pass_path(call.api)
+        if path is None:
             t0 = time.perf_counter()
             try:
                 return await self._decoded(call, arm, target, send, adapt_=False)
@@ -195,7 +200,7 @@ class Proxy:
                 self._job(call, arm, target, t0, exc.status, error=str(exc.error)[:500])
                 await self._send_error(call, send, exc.status, str(exc.error), arm)
                 return Served(exc.status, None, True)
-        return await self._passthrough(call, up, url, target, send, arm)
+        return await self._passthrough(call, up, path, target, send, arm)
 
     async def _send_error(
         self, call: Call, send: Send, status: int, message: str, arm: str
@@ -205,7 +210,7 @@ class Proxy:
 
     # -- pass-through ---------------------------------------------------------------------
     async def _passthrough(
-        self, call: Call, up: Upstream, url: str, target: Target, send: Send, arm: str
+        self, call: Call, up: Upstream, path: str, target: Target, send: Send, arm: str
     ) -> Served:
         body = call.body
         if call.data.get("model") != target.model:
@@ -213,72 +218,61 @@ class Proxy:
             body = json.dumps(call.data, separators=(",", ":"), ensure_ascii=False).encode()
         t0 = time.perf_counter()
         try:
-            headers = dict(up.auth_headers())
+            headers = up.auth_headers()
         except SwitchoverError as exc:
             self._job(call, arm, target, t0, 502, error=str(exc))
             await self._send_error(call, send, 502, f"gateway: {exc}", arm)
             return Served(502, None, True)
-        headers["content-type"] = "application/json"
-        for h in FORWARD_HEADERS:
-            v = call.headers.get(h)
-            if v is not None:
-                headers[h] = v
-        client = up.client
+        fwd = [(h, call.headers[h]) for h in FORWARD_HEADERS if h in call.headers]
+        if fwd:
+            names = {h.encode() for h, _ in fwd}
+            headers = [kv for kv in headers if kv[0] not in names]
+            headers += [(h.encode(), v.encode("latin-1")) for h, v in fwd]
         try:
-            resp = await client.send(
-                client.build_request("POST", url, content=body, headers=headers), stream=True
-            )
-        except httpx.TimeoutException:
+            resp = await up.pool.request(b"POST", path, headers, body)
+        except UpstreamTimeout:
             return await self._upstream_failed(
                 call, arm, target, t0, send, 504, "upstream timed out"
             )
-        except httpx.TransportError as exc:
-            msg = f"upstream unreachable: {type(exc).__name__}"
+        except UpstreamUnavailable as exc:
+            msg = f"upstream unreachable: {exc}"
             return await self._upstream_failed(call, arm, target, t0, send, 502, msg)
         try:
             out = self._headers_out(call, arm)
-            for hk, hv in resp.headers.raw:
-                if hk.lower() not in _SKIP_RESPONSE_HEADERS:
-                    out.append((hk, hv))
-            status = resp.status_code
-            ctype = resp.headers.get("content-type", "")
-            if not (call.stream and status < 400 and ctype.startswith("text/event-stream")):
+            out += [kv for kv in resp.headers if kv[0] not in _SKIP_RESPONSE_HEADERS]
+            status = resp.status
+            ctype = resp.header(b"content-type") or b""
+            if not (call.stream and status < 400 and ctype.startswith(SSE_CT)):
                 try:
-                    raw = await resp.aread()
-                except httpx.TimeoutException:
+                    raw = await resp.read()
+                except UpstreamTimeout:
                     return await self._upstream_failed(
-                        call, arm, target, t0, send, 504, "timed out"
+                        call, arm, target, t0, send, 504, "upstream timed out"
                     )
-                except httpx.TransportError:
-                    msg = "upstream closed the connection"
+                except UpstreamUnavailable as exc:
+                    msg = f"upstream closed the connection: {exc}"
                     return await self._upstream_failed(call, arm, target, t0, send, 502, msg)
-                out.append((b"content-length", str(len(raw)).encode()))
+                out.append((b"content-length", b"%d" % len(raw)))
                 await send({"type": "http.response.start", "status": status, "headers": out})
                 await send({"type": "http.response.body", "body": raw})
                 self._job(call, arm, target, t0, status, raw=raw, stream=False)
                 return Served(status, raw, True)
             await send({"type": "http.response.start", "status": status, "headers": out})
             chunks: list[bytes] = []
-            ok = True
+            error: str | None = None
             try:
-                async for chunk in resp.aiter_raw():
+                async for chunk in resp.iter_bytes():
                     chunks.append(chunk)
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            except httpx.HTTPError:
-                ok = False
+            except (UpstreamTimeout, UpstreamUnavailable) as exc:
+                error = f"stream interrupted: {type(exc).__name__} {exc}"
             await send({"type": "http.response.body", "body": b""})
             self._job(
-                call,
-                arm,
-                target,
-                t0,
-                status if ok else 502,
-                raw=chunks,
-                error=None if ok else "stream interrupted",
+                call, arm, target, t0, status if error is None else 502, raw=chunks, error=error
             )
             return Served(status, chunks, True)
         finally:
-            await resp.aclose()
+            resp.close()
 
     async def _upstream_failed(
         self, call: Call, arm: str, target: Target, t0: float, send: Send, status: int, msg: str
@@ -288,15 +282,16 @@ class Proxy:
         return Served(status, None, True)
 
     # -- decoded --------------------------------------------------------------------------
-    def prepare(self, call: Call, target: Target, *, adapt_: bool) -> ChatRequest:
+    def prepare(self, call: Call, target: Target, *, adapt_: bool) -> tuple[ChatRequest, bool]:
         """The neutral request for ``target``: decoded with the caller's codec, then adapted
-        from the baseline model (candidate) or just re-targeted (baseline)."""
+        from the baseline model (candidate) or just re-targeted (baseline). The flag says
+        the adapter moved JSON mode into a tool call that must be unwrapped."""
         codec = CODECS[call.api]
         data = dict(call.data)
         data["model"] = call.route.baseline.model
         req: ChatRequest = codec.decode_request(data)
         if not adapt_:
-            return req.model_copy(update={"model": target.model})
+            return req.model_copy(update={"model": target.model}), False
         up = self.upstreams[target.upstream]
         adapted = adapt(
             req,
@@ -313,14 +308,15 @@ class Proxy:
                 target.model,
                 "; ".join(c.summary() for c in adapted.changes),
             )
-        return adapted.request
+        return adapted.request, uses_json_tool(req, adapted.request)
 
     async def complete(self, call: Call, target: Target, *, adapt_: bool) -> ChatResponse:
         """Call ``target`` without streaming (shadow traffic and non-streamed requests)."""
         up = self.upstreams[target.upstream]
-        req = self.prepare(call, target, adapt_=adapt_).model_copy(update={"stream": False})
+        req, json_tool = self.prepare(call, target, adapt_=adapt_)
         async with asyncio.timeout(up.timeout_s):
-            return await up.provider.complete(req)
+            resp = await up.provider.complete(req.model_copy(update={"stream": False}))
+        return unwrap_json_response(resp) if json_tool else resp
 
     async def _decoded(
         self, call: Call, arm: str, target: Target, send: Send, *, adapt_: bool
@@ -332,8 +328,10 @@ class Proxy:
                 resp = await self.complete(call, target, adapt_=adapt_)
             else:
                 up = self.upstreams[target.upstream]
-                req = self.prepare(call, target, adapt_=adapt_)
+                req, json_tool = self.prepare(call, target, adapt_=adapt_)
                 events = up.provider.stream(req.model_copy(update={"stream": True}))
+                if json_tool:
+                    events = unwrap_json_stream(events)
                 async with asyncio.timeout(up.timeout_s):
                     first = await anext(aiter(events), None)
         except InputError as exc:

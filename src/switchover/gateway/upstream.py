@@ -1,5 +1,6 @@
-"""Configured upstreams: one provider client (for decoded calls) and one shared keep-alive
-``httpx.AsyncClient`` (for raw pass-through) per ``[upstreams.NAME]`` table.
+"""Configured upstreams: one provider client (httpx, for decoded calls) and one keep-alive
+connection pool (:mod:`switchover.gateway.h1`, for raw pass-through) per
+``[upstreams.NAME]`` table.
 
 Keys come from the environment variable the table names, never from the caller's request.
 """
@@ -13,6 +14,7 @@ import httpx
 from switchover.chat import ChatRequest, Message
 from switchover.config import UpstreamSettings
 from switchover.errors import AuthError
+from switchover.gateway.h1 import H1Pool
 from switchover.providers.base import Provider, ProviderSettings, create_provider
 
 __all__ = ["PASS_PATHS", "Upstream", "build_upstreams"]
@@ -29,7 +31,7 @@ FORWARD_HEADERS = ("anthropic-version", "anthropic-beta", "openai-beta")
 
 
 class Upstream:
-    """One upstream. ``transport`` is the test seam for both clients."""
+    """One upstream. ``transport`` is the test seam for the provider client."""
 
     def __init__(
         self,
@@ -59,41 +61,41 @@ class Upstream:
         base = getattr(self.provider, "base_url", None)
         self.base_url: str = str(base or "")
         self.timeout_s = settings.timeout_s
-        self._headers: dict[str, str] | None = None
-        self.client = httpx.AsyncClient(
-            transport=transport,
-            timeout=httpx.Timeout(settings.timeout_s, connect=min(10.0, settings.timeout_s)),
-            limits=httpx.Limits(max_connections=1000, max_keepalive_connections=200),
-            follow_redirects=False,
-        )
+        self._headers: list[tuple[bytes, bytes]] | None = None
+        self.pool = H1Pool(self.base_url or "http://127.0.0.1", timeout_s=settings.timeout_s)
 
     def __repr__(self) -> str:
         return f"Upstream({self.name!r}, provider={self.settings.provider!r}, api={self.api!r})"
 
-    def pass_url(self, client_api: str) -> str | None:
-        """The URL to forward ``client_api`` bodies to unchanged, or None when this upstream
-        speaks another wire API (the request must then be decoded and re-encoded)."""
+    def pass_path(self, client_api: str) -> str | None:
+        """The path (under the base URL) to forward ``client_api`` bodies to unchanged, or
+        None when this upstream speaks another wire API (the request must then be decoded
+        and re-encoded)."""
         if not self.base_url:
             return None
         if self.settings.provider in _OPENAI_FAMILY and client_api in PASS_PATHS:
-            return self.base_url + PASS_PATHS[client_api]
+            return PASS_PATHS[client_api]
         if self.settings.provider == "anthropic" and client_api == "anthropic.messages":
-            return self.base_url + "/v1/messages"
+            return "/v1/messages"
         return None
 
-    def auth_headers(self) -> dict[str, str]:
-        """Headers carrying this upstream's key (raises AuthError when the key is missing)."""
+    def auth_headers(self) -> list[tuple[bytes, bytes]]:
+        """Request headers carrying this upstream's key, encoded once (raises AuthError
+        when the key is missing)."""
         if self._headers is None:
             headers_for: Any = getattr(self.provider, "headers_for", None)
             if headers_for is None:
                 raise AuthError(f"upstream {self.name!r} cannot be called directly")
             h = dict(headers_for(ChatRequest(model="-", messages=[Message.user("-")])))
-            h["Accept-Encoding"] = "identity"
-            self._headers = h
+            h.pop("Content-Type", None)
+            h.pop("Accept", None)
+            h["accept-encoding"] = "identity"
+            h["content-type"] = "application/json"
+            self._headers = [(k.lower().encode(), v.encode()) for k, v in h.items()]
         return self._headers
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        await self.pool.aclose()
         await self.provider.aclose()
 
 
