@@ -262,12 +262,16 @@ def build_status(
     now: datetime | None = None,
     do_scan: bool = True,
     migration: str | None = None,
+    scan_report: ScanReport | None = None,
 ) -> ProjectStatus:
-    """The status of every migration (or only ``migration``) in ``cfg``."""
+    """The status of every migration (or only ``migration``) in ``cfg``; ``scan_report``
+    replaces the fresh scan (the dashboard caches one)."""
     now = now or datetime.now(UTC)
     catalog = get_catalog()
     migs = [cfg.migration(migration)] if migration else list(cfg.migrations)
-    report = run_scan(cfg, now.date()) if do_scan and migs else None
+    report = scan_report
+    if report is None and do_scan and migs:
+        report = run_scan(cfg, now.date())
     return ProjectStatus(
         project=cfg.project.name,
         config=str(cfg.path) if cfg.path else None,

@@ -9,18 +9,13 @@ from typing import Any
 from tree_sitter_language_pack import get_parser
 
 from switchover.project.rewrite.ops import ParamOp, literal_text
+from switchover.scan.walker import _EXT_KIND
 
 __all__ = ["LANGUAGES", "rewrite_ts_calls"]
 
+#: file suffix -> tree-sitter grammar, the scanner's own mapping
 LANGUAGES = {
-    ".ts": "typescript",
-    ".mts": "typescript",
-    ".cts": "typescript",
-    ".tsx": "tsx",
-    ".js": "javascript",
-    ".mjs": "javascript",
-    ".cjs": "javascript",
-    ".jsx": "javascript",
+    ext: kind for ext, kind in _EXT_KIND.items() if kind in ("javascript", "typescript", "tsx")
 }
 
 Edit = tuple[int, int, bytes]
