@@ -152,7 +152,7 @@ class RolloutView:
             self._store_back()
             self.decisions[name] = decision
             if t is not None:
-                _log.warning("%s: %s", name, t.event.summary)
+                _log.info("%s: %s", name, t.event.summary)
                 self.transitions.append(t)
                 self.set(t.state)
                 done.append(t)
