@@ -129,3 +129,23 @@ def test_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
         main(["init", "--path", str(tmp_path), "--today", "yesterday"])
     assert ei.value.code == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_prompts(example: Path) -> None:
+    # owner, keep the migration, a wrong model, then a real one
+    answers = "platform-team\ny\ngpt-9-imaginary\ngpt-4.1\n"
+    result = runner.invoke(
+        app, ["init", "--path", str(example), "--prompt", "--today", "2026-11-26"], input=answers
+    )
+    assert result.exit_code == 0, result.output
+    assert "unknown model 'gpt-9-imaginary'" in result.stdout
+    mig = load_config(example / "switchover.toml").migrations[0]
+    assert mig.to == "openai:gpt-4.1-2025-04-14"
+    assert mig.owner == "platform-team"
+    assert mig.name == "gpt-4o-2024-08-06-to-gpt-4.1-2025-04-14"
+
+
+def test_prompt_declined(example: Path) -> None:
+    result = runner.invoke(app, ["init", "--path", str(example), "--prompt"], input="\nn\n")
+    assert result.exit_code == 0, result.output
+    assert load_config(example / "switchover.toml").migrations == []

@@ -251,3 +251,43 @@ def test_no_migrations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert "No migrations defined" in result.stdout
     md = runner.invoke(app, ["status", "--markdown", "--store", f"sqlite:///{tmp_path}/s.db"])
     assert "No migrations defined" in md.stdout
+
+
+def test_render_everything(example: Path, store: Store) -> None:
+    from rich.console import Console
+
+    from switchover.project.model import CallSite
+    from switchover.project.render import render_rich
+
+    cfg = _init(example)
+    mig = cfg.migrations[0]
+    plan = migration_plan(cfg, mig)
+    reports = example / "switchover-reports"
+    reports.mkdir()
+    store.run_put("r", {"migration": mig.name, "finished": 5.0, "verdict": "NO-GO"})
+    (reports / f"{mig.name}-eval.json").write_text(_report("r", "NO-GO", -0.3).model_dump_json())
+    (reports / f"{mig.name}-eval.html").write_text("<html></html>")
+    apply_action(store, plan, "promote", actor="user:t", now=NOW - timedelta(minutes=30))
+    _records(store, mig.name, NOW - timedelta(minutes=8), cand_err=True)
+    status = build_status(cfg, store, store_url="mem", now=NOW)
+    m = status.migrations[0]
+    m.call_sites += [
+        CallSite(path=f"f{i}.py", line=i, kind="literal", context="constant", expression="x")
+        for i in range(8)
+    ]
+    m.warnings.append("a warning | with a pipe")
+    console = Console(record=True, width=160)
+    render_rich(status, console)
+    text = console.export_text()
+    assert "json_valid" in text
+    assert "-0.300 [-0.350, -0.250]" in text
+    assert "error_rate" in text
+    assert "fail" in text
+    assert "... and 4 more" in text
+    assert "in stage 30m" in text
+    assert "warning: a warning" in text
+    assert "report:" in text
+    md = render_markdown(status)
+    assert "| error_rate | fail |" in md
+    assert "a warning \\| with a pipe" in md
+    assert "<details>" in md

@@ -82,6 +82,9 @@ def init(
     today: str | None = typer.Option(None, "--today", help="Judge lifecycles on YYYY-MM-DD."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan, write nothing."),
     as_json: bool = typer.Option(False, "--json", help="Print what was found as JSON."),
+    prompt: bool = typer.Option(
+        False, "--prompt", help="Ask for targets and owner even when stdin is not a terminal."
+    ),
 ) -> None:
     """Scan the code, list the models at risk, propose replacements, write switchover.toml."""
     if not path.is_dir():
@@ -96,7 +99,7 @@ def init(
     except ValueError:
         raise UsageError(f"--today: bad date {today!r}", hint="Write YYYY-MM-DD.") from None
     plan = build_plan(path, day, to=to, owner=owner or _default_owner(), project=name)
-    interactive = not yes and not as_json and not dry_run and sys.stdin.isatty()
+    interactive = not yes and not as_json and not dry_run and (prompt or sys.stdin.isatty())
     if not as_json:
         _show(plan)
     if interactive and plan.migrations:

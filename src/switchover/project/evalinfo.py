@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from switchover.evaluate.results import EvalReport
 from switchover.project.model import EvalStatus, KeyInterval
 from switchover.store import Store
+
+if TYPE_CHECKING:
+    from switchover.evaluate.results import EvalReport
 
 __all__ = ["latest_eval", "report_paths"]
 
@@ -72,6 +74,9 @@ def latest_eval(store: Store, migration: str, reports_dir: Path) -> EvalStatus |
     report: EvalReport | None = None
     note: str | None = None
     if "json" in paths:
+        # imported here: switchover.evaluate pulls in scipy/statsmodels (seconds to import)
+        from switchover.evaluate.results import EvalReport
+
         try:
             report = EvalReport.model_validate_json(paths["json"].read_text(encoding="utf-8"))
         except (OSError, ValidationError, ValueError) as exc:
