@@ -36,6 +36,7 @@ COMMAND_MODULES: list[str] = [
     "switchover.cli.scan",
     "switchover.cli.sim",
     "switchover.cli.status",
+    "switchover.cli.tune",
     "switchover.cli.ui",
 ]
 

@@ -22,6 +22,7 @@ from switchover.errors import ModelNotFoundError, ProviderBadRequestError, RateL
 from switchover.providers.sim._rng import lognormal_ms, rng_for, short_hash
 from switchover.providers.sim.faults import RpmLimiter, pick_fault, raise_fault
 from switchover.providers.sim.generate import draw_hazards, generate
+from switchover.providers.sim.instructions import answer_basis, follow, is_rewrite_request, rewrite
 from switchover.providers.sim.profiles import BUILTIN_PROFILES, SimProfile, match_profile
 from switchover.providers.sim.textgen import estimate_tokens
 
@@ -197,7 +198,11 @@ class SimEngine:
 
                 wire_body = codec_for(api).encode_request(req)
             self.check_rules(req.model, wire_body, api)
-        key = short_hash(self.seed, content_key(req), length=32)
+        # instruction sentences are not part of the answer key (see instructions.py), but
+        # they do make the request a different one for counting repeats
+        basis = answer_basis(req)
+        key = short_hash(self.seed, content_key(basis), length=32)
+        seen_as = key if basis is req else short_hash(self.seed, content_key(req), length=32)
         scale = self.scale_for(profile)
         faults = profile.faults
         if faults.rpm_limit is not None:
@@ -210,7 +215,7 @@ class SimEngine:
                     status=429,
                     provider="sim",
                 )
-        counter = f"{req.model}\x1f{key}"  # repeats are counted per model id
+        counter = f"{req.model}\x1f{seen_as}"  # repeats are counted per model id
         attempt = self._count(self._attempts, counter)
         kind = pick_fault(faults, rng_for("fault", profile.name, key, attempt).random())
         if kind is not None:
@@ -218,7 +223,17 @@ class SimEngine:
         n = self._count(self._answers, counter)
         content_rng = rng_for("content", key, n)
         hazards = draw_hazards(profile, rng_for("hazard", profile.name, key, n))
-        resp = generate(req, profile, content_rng, hazards, api=api)
+        obeyed, hazards = follow(req, profile, hazards)  # system-prompt instructions
+        resp = generate(req, obeyed, content_rng, hazards, api=api)
+        if is_rewrite_request(req):  # switchover tune --generate (see instructions.py)
+            resp = resp.model_copy(
+                update={
+                    "text": rewrite(req),
+                    "tool_calls": [],
+                    "finish_reason": "stop",
+                    "refusal": None,
+                }
+            )
         lat = rng_for("latency", profile.name, key, n)
         total_ms = lognormal_ms(lat, profile.latency.median_ms, profile.latency.p95_ms)
         ratio = profile.latency.p95_ms / profile.latency.median_ms
