@@ -11,7 +11,7 @@ of files use a model SDK) in a temporary directory, then runs, side by side and 
 - the same scan through the engine API in a bare interpreter (``engine``), which separates
   the scanning work from the CLI's start-up.
 
-Wall time is the median of ``--repeat`` runs; peak RSS is the largest resident set of the
+Wall and CPU (user+sys of the whole process tree) times are medians of ``--repeat`` runs; peak RSS is the largest resident set of the
 process tree (getrusage of reaped children, measured in a fresh wrapper per run).
 
     .venv/bin/python bench/scan_bench.py [--files 50000] [--repeat 3] [--jobs 0]
@@ -208,7 +208,8 @@ _WRAPPER = (
     "t = time.perf_counter()\n"
     "p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)\n"
     "w = time.perf_counter() - t\n"
-    "print(json.dumps({'rc': p.returncode, 'wall': w, 'rss_kb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))\n"
+    "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "print(json.dumps({'rc': p.returncode, 'wall': w, 'cpu': u.ru_utime + u.ru_stime, 'rss_kb': u.ru_maxrss}))\n"
 )
 
 
@@ -256,6 +257,7 @@ def compare(root: Path, label: str, repeat: int, jobs: int, patterns: Path) -> d
         if rs:
             res[f"{tool}_wall_s"] = round(statistics.median(r["wall"] for r in rs), 3)
             res[f"{tool}_rss_mb"] = round(max(r["rss_kb"] for r in rs) / 1024, 1)
+            res[f"{tool}_cpu_s"] = round(statistics.median(r["cpu"] for r in rs), 3)
     if runs["rg"]:
         rg_wall = float(res["rg_wall_s"])  # type: ignore[arg-type]
         res["ratio"] = round(float(res["scan_wall_s"]) / rg_wall, 2)  # type: ignore[arg-type]
@@ -313,6 +315,9 @@ def main() -> None:
         "ratio",
         "engine_wall_s",
         "engine_ratio",
+        "rg_cpu_s",
+        "scan_cpu_s",
+        "engine_cpu_s",
         "rg_rss_mb",
         "scan_rss_mb",
         "files_seen",
