@@ -22,7 +22,7 @@ from switchover.chat import ChatResponse
 from switchover.errors import SwitchoverError
 from switchover.evaluate.checks import Check, resolve_checks, response_cost
 from switchover.evaluate.results import Case
-from switchover.gateway.codecs import CODECS, decode_raw_response
+from switchover.gateway.codecs import CODECS, decode_raw_response, raw_usage
 from switchover.gateway.metrics import GatewayMetrics
 from switchover.rollout import RequestRecord
 from switchover.store import Store
@@ -154,13 +154,19 @@ class RecordPipeline:
 
     def _process(self, job: Job) -> None:
         resp = job.response
+        usage = resp.usage if resp is not None else None
         if resp is None and job.raw is not None and job.ok:
-            resp = decode_raw_response(job.api, job.raw, job.stream)
+            if job.record and job.body is not None and self.checks:
+                resp = decode_raw_response(job.api, job.raw, job.stream)
+                usage = resp.usage if resp is not None else None
+            else:  # metrics only: read the usage object, skip decoding the answer
+                usage = raw_usage(job.raw, job.stream)
         cost: float | None = None
-        if resp is not None:
-            u = resp.usage
-            cost = response_cost(job.model, u)
-            self.metrics.usage(job.migration, job.arm, u.input_tokens, u.output_tokens, cost)
+        if usage is not None:
+            cost = response_cost(job.model, usage)
+            self.metrics.usage(
+                job.migration, job.arm, usage.input_tokens, usage.output_tokens, cost
+            )
         if not job.record:
             return
         passed = total = 0
@@ -177,8 +183,8 @@ class RecordPipeline:
             status=job.status,
             error=job.error,
             cost=cost,
-            input_tokens=resp.usage.input_tokens if resp is not None else None,
-            output_tokens=resp.usage.output_tokens if resp is not None else None,
+            input_tokens=usage.input_tokens if usage is not None else None,
+            output_tokens=usage.output_tokens if usage is not None else None,
             checks_passed=passed,
             checks_total=total,
             model=job.model,
