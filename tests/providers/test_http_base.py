@@ -341,7 +341,7 @@ async def test_extra_headers_sent(wire: WireServer) -> None:
 
 
 async def test_concurrency_limit_holds_at_the_server(wire: WireServer) -> None:
-    wire.handler = lambda rec: Reply(delay_s=0.15, json={"model": "toy-1", "text": "ok"})
+    wire.handler = lambda rec: Reply(delay_s=0.3, json={"model": "toy-1", "text": "ok"})
     async with make(wire, max_concurrency=2) as p:
         outs = await asyncio.gather(*(p.complete(REQ) for _ in range(6)))
     assert [o.text for o in outs] == ["ok"] * 6
@@ -349,7 +349,7 @@ async def test_concurrency_limit_holds_at_the_server(wire: WireServer) -> None:
 
 
 async def test_concurrency_unlimited_enough_runs_in_parallel(wire: WireServer) -> None:
-    wire.handler = lambda rec: Reply(delay_s=0.15, json={"model": "toy-1", "text": "ok"})
+    wire.handler = lambda rec: Reply(delay_s=0.3, json={"model": "toy-1", "text": "ok"})
     async with make(wire, max_concurrency=8) as p:
         await asyncio.gather(*(p.complete(REQ) for _ in range(4)))
     assert wire.max_in_flight == 4
