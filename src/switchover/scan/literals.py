@@ -175,9 +175,9 @@ class ModelMatcher:
         self._text_re = re.compile(r"(?<![\w\-/.])(?:" + id_alt + r")[\w.\-:@]*", re.IGNORECASE)
         marker_alt = trie_regex(sorted(set(SDK_MARKERS)))
         self._prefilter = re.compile(("(?:" + id_alt + ")|(?:" + marker_alt + ")").lower().encode())
-        # Three-character anchors every word starts with (see ``prefilter``).
+        # Five-character anchors every word starts with (see ``prefilter``).
         words_low = {w.lower() for w in [*pruned, *SDK_MARKERS]}
-        anchors = sorted({w[:3] for w in words_low})
+        anchors = sorted({w[:5] for w in words_low})
         self._anchor_re = re.compile(trie_regex(anchors).encode())
 
     def prefilter(self, data: bytes) -> bool:
