@@ -6,60 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.syntax import Syntax
-from rich.table import Table
 
 from switchover.cli._output import console, print_json
 from switchover.config import load_config
 from switchover.errors import UsageError
 from switchover.evaluate.engine import write_reports
-from switchover.tune import TuneOptions, TuneRun, load_variants, run_tune
-from switchover.tune.render import delta_line, render_json, render_markdown
+from switchover.tune import TuneOptions, load_variants, run_tune
+from switchover.tune.render import print_result, render_json, render_markdown
 
 __all__ = ["register"]
 
 FORMATS = ("md", "json", "html")
-
-
-def _show(run: TuneRun, paths: list[Path]) -> None:
-    r = run.result
-    console.print(
-        f"[bold]{r.migration}[/]: {r.n_dev} development + {r.n_holdout} held-out cases "
-        f"(seed {r.seed}, stratified by {r.stratify_by}); baseline {r.baseline_model}, "
-        f"candidate {r.candidate_model}"
-    )
-    table = Table(title="Variants on the development split (best first)")
-    for col in ("variant", "source", "vs baseline", "better than original on"):
-        table.add_column(col)
-    for v in r.variants:
-        better = ", ".join(d.metric for d in v.deltas if d.better) or "-"
-        worse = [d.metric for d in v.deltas if d.worse]
-        if worse:
-            better += f" [red](worse: {', '.join(worse)})[/]"
-        name = f"[bold green]{v.name}[/]" if v.name == r.winner else v.name
-        table.add_row(name, v.source, v.verdict, better)
-    console.print(table)
-    if r.rewriting_prompt:
-        console.print(f"\n[bold]Rewriting prompt sent to {r.generator}:[/]")
-        console.print(r.rewriting_prompt, markup=False, soft_wrap=True)
-    if r.winner is not None:
-        win = r.variant(r.winner)
-        if win.diff:
-            console.print(f"\n[bold]What changed in the prompt ({r.winner}):[/]")
-            console.print(Syntax(win.diff, "diff", theme="ansi_dark", word_wrap=True))
-        if win.params:
-            console.print(f"parameters: {win.params}")
-    if r.holdout is not None:
-        console.print(f"\n[bold]Held-out split ({r.holdout.n_cases} cases), variant - original:[/]")
-        for d in r.holdout.deltas:
-            if d.metric in r.holdout.targets or d.better or d.worse:
-                console.print("  " + delta_line(d), markup=False)
-    colour = "green" if r.confirmed else "yellow"
-    console.print(
-        f"\n[bold {colour}]{'CONFIRMED' if r.confirmed else 'NOT CONFIRMED'}[/]: {r.summary}"
-    )
-    for p in paths:
-        console.print(f"wrote {p}")
 
 
 def register(app: typer.Typer) -> None:
@@ -138,5 +95,5 @@ def register(app: typer.Typer) -> None:
         if json_out:
             print_json(result.model_dump(mode="json"))
         else:
-            _show(run, paths)
+            print_result(console, run, paths)
         raise typer.Exit(result.exit_code)
