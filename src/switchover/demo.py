@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from datetime import date
 
 from rich.console import Console
@@ -114,29 +115,91 @@ def simulator_step(console: Console) -> None:
     asyncio.run(_simulated_requests(console))
 
 
+def scan_step(console: Console, today: date) -> None:
+    """Inventory of the example application: every place the old model is used."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from switchover.scan import ScanOptions, scan
+    from switchover.scan.report import render_rich
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "support-assistant"
+    if not example.is_dir():
+        console.print(f"[yellow]skipped:[/] no example application at {example}")
+        return
+    with tempfile.TemporaryDirectory(prefix="switchover-demo-") as tmp:
+        root = Path(tmp) / "support-assistant"
+        ignore = shutil.ignore_patterns(".switchover", "switchover-reports", "__pycache__")
+        shutil.copytree(example, root, ignore=ignore)
+        console.print("switchover scan examples/support-assistant --target openai:gpt-6-luna")
+        report = scan(root, ScanOptions(today=today, target="openai:gpt-6-luna"))
+        render_rich(report, console)
+
+
 def main() -> None:
     from switchover.cli._output import console
+    from switchover.demo_eval import eval_step
+    from switchover.demo_gateway import gateway_step
+    from switchover.demo_project import rewrite_step, status_step
+    from switchover.demo_tune import tune_step
 
+    started = time.perf_counter()
     today = date.today()
     console.print(
         Rule(f"switchover {__version__}: offline migration demo (simulator, no API keys)")
     )
-    _step(
-        console,
-        1,
-        "Deadlines",
-        "Which models are being retired, when, and what replaces them (shipped catalog, with sources).",
+    console.print(
+        "[dim]Every model below is switchover's simulator: a deterministic emulator that speaks the "
+        "providers' wire formats and plants real migration hazards. Nothing leaves this machine.[/]"
     )
-    deadlines_step(console, today)
-    _step(
-        console,
-        2,
-        "A request through the simulator",
-        "A real HTTP round trip in the OpenAI wire format; the simulator enforces each model's parameter rules.",
-    )
-    simulator_step(console)
+    steps: list[tuple[str, str, Callable[[], object]]] = [
+        (
+            "Deadlines",
+            "Which models are being retired, when, and what replaces them (shipped catalog, with sources).",
+            lambda: deadlines_step(console, today),
+        ),
+        (
+            "Inventory",
+            "Every place the example support assistant uses a model, with what breaks on the replacement.",
+            lambda: scan_step(console, today),
+        ),
+        (
+            "One request, unadapted and adapted",
+            "A real HTTP round trip in the OpenAI wire format; the simulator enforces each model's parameter rules.",
+            lambda: simulator_step(console),
+        ),
+        (
+            "Side-by-side evaluation",
+            "Replay the example's recorded traffic on the old and the new model; paired statistics decide.",
+            lambda: eval_step(console),
+        ),
+        (
+            "Tune the prompt for the new model",
+            "Try prompt variants on a development split; confirm the winner on held-out cases.",
+            lambda: tune_step(console),
+        ),
+        (
+            "Rewrite the code",
+            "Apply the migration to the example's code: model IDs and parameters, as a diff, then re-scan and re-test.",
+            lambda: rewrite_step(console),
+        ),
+        (
+            "Cut over through the gateway",
+            "Shadow traffic, a sticky canary and gated promotion to 100%, with each transition audited.",
+            lambda: gateway_step(console),
+        ),
+        (
+            "Status",
+            "Where the migration stands: deadline, call sites left, verdict, rollout stage, next step.",
+            lambda: status_step(console),
+        ),
+    ]
+    for n, (title, why, run) in enumerate(steps, start=1):
+        _step(console, n, title, why)
+        run()
     console.print()
-    console.print(Rule("demo complete"))
+    console.print(Rule(f"demo complete in {time.perf_counter() - started:.0f} s"))
 
 
 if __name__ == "__main__":
