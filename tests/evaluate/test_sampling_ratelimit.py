@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+import itertools
 from collections import Counter
 
 import pytest
@@ -77,28 +79,56 @@ async def test_token_bucket_spaces_requests() -> None:
     t = FakeTime()
     b = TokenBucket(2.0, 1.0, clock=t.clock, sleep=t.sleep)  # 2 per second, no burst
     assert await b.acquire() == 0.0
-    waits = [b.reserve() for _ in range(3)]  # three callers arriving at once
-    assert waits == pytest.approx([0.5, 1.0, 1.5])
+    waits = [await b.acquire() for _ in range(3)]
+    assert waits == pytest.approx([0.5, 0.5, 0.5])
+    assert t.now == pytest.approx(1.5)
     t.now = 10.0
-    assert b.reserve() == 0.0  # refilled (capped at the capacity)
-    assert b.reserve() == pytest.approx(0.5)
+    assert b.wait_time() == 0.0  # refilled (capped at the capacity: no burst saved up)
+    assert await b.acquire() == 0.0
+    assert b.wait_time() == pytest.approx(0.5)
     b.pause(3.0)
-    assert b.reserve() == pytest.approx(3.0)
+    assert b.wait_time() == pytest.approx(3.0)
+    assert await b.acquire() == pytest.approx(3.0)
+    assert b.waited_s == pytest.approx(4.5)
     with pytest.raises(ValueError):
         TokenBucket(0, 1)
 
 
+async def test_concurrent_callers_are_served_in_order() -> None:
+    t = FakeTime()
+    b = TokenBucket(10.0, 1.0, clock=t.clock, sleep=t.sleep)
+    released: list[float] = []
+
+    async def caller() -> None:
+        await b.acquire()
+        released.append(t.now)
+
+    await asyncio.gather(*(caller() for _ in range(5)))
+    gaps = [y - x for x, y in itertools.pairwise(released)]
+    assert gaps == pytest.approx([0.1] * 4)
+
+
 async def test_rate_limiter_requests_and_tokens() -> None:
     t = FakeTime()
-    lim = RateLimiter(60, 600, window_s=60.0, burst_s=1.0, clock=t.clock, sleep=t.sleep)
+    lim = RateLimiter(
+        60, 600, window_s=60.0, burst_s=1.0, headroom=1.0, clock=t.clock, sleep=t.sleep
+    )
     assert lim.active
     assert await lim.acquire(5) == 0.0  # 1 request, 5 tokens (burst 10)
-    waited = await lim.acquire(20)  # 1 s request spacing, then 10 tokens in debt at 10/s
-    assert waited == pytest.approx(1.0 + 1.0)
+    # 1 s request spacing; the 20 tokens leave the bucket 10 in debt
+    assert await lim.acquire(20) == pytest.approx(1.0)
+    # the next caller pays the debt: 1 s spacing (10 tokens back), then 0.5 s for 5 more
+    assert await lim.acquire(5) == pytest.approx(1.5)
     lim.settle(20, 5)  # used fewer tokens than reserved: refunded
     assert lim.tokens is not None
-    assert lim.tokens.reserve(0) == 0.0
+    assert lim.tokens.wait_time(5) == 0.0
     lim.pause(2.0)
     assert lim.requests is not None
-    assert lim.requests.reserve(0) >= 2.0
+    assert lim.requests.wait_time() >= 2.0
     assert not RateLimiter().active
+
+
+def test_headroom_keeps_pacing_under_the_limit() -> None:
+    lim = RateLimiter(120, None, window_s=60.0)
+    assert lim.requests is not None
+    assert lim.requests.rate == pytest.approx(120 * 0.98 / 60)

@@ -21,6 +21,7 @@ __all__ = [
     "CACHE_VERSION",
     "CallEstimate",
     "ResponseCache",
+    "adapt_key",
     "cache_key",
     "estimate_call",
     "estimate_input_tokens",
@@ -39,8 +40,20 @@ def cache_key(request: ChatRequest, *, model: str, upstream: str, repeat: int) -
     return "resp:" + hashlib.sha256(payload.encode()).hexdigest()
 
 
+def adapt_key(request: ChatRequest, *, target: str, target_api: str | None, policy: str) -> str:
+    """Key of a cached adaptation: the original request, the target and the rules' version."""
+    from switchover._version import __version__
+
+    payload = json.dumps(
+        [CACHE_VERSION, __version__, target, target_api, policy, request.canonical_json()],
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return "adapt:" + hashlib.sha256(payload.encode()).hexdigest()
+
+
 class ResponseCache:
-    """Cached responses in a :class:`Store` (``None`` store: no caching)."""
+    """Cached responses (and adaptations) in a :class:`Store` (``None`` store: no caching)."""
 
     def __init__(self, store: Store | None, *, enabled: bool = True) -> None:
         self.store = store if enabled else None
@@ -56,6 +69,13 @@ class ResponseCache:
             return None
         self.hits += 1
         return ChatResponse.model_validate(value["response"])
+
+    def get_raw(self, key: str) -> dict[str, Any] | None:
+        return None if self.store is None else self.store.cache_get(key)
+
+    def put_raw(self, key: str, value: dict[str, Any]) -> None:
+        if self.store is not None:
+            self.store.cache_put(key, value)
 
     def put(self, key: str, response: ChatResponse) -> None:
         if self.store is None:

@@ -1,10 +1,9 @@
 """Client-side pacing: token buckets for requests and tokens per minute.
 
 The runner *spaces* requests so that a provider's published limits are never exceeded,
-rather than firing and reacting to 429s. Each bucket is a GCRA-style reservation: an
-``acquire`` takes its share at once (the level may go negative) and sleeps until the
-debt is paid back at the refill rate, so concurrent callers are spaced exactly ``1 / rate``
-apart in arrival order. A 429 with Retry-After ``pause``s the whole bucket.
+rather than firing and reacting to 429s: with a burst of one, concurrent callers are let
+through one at a time, at least ``1 / rate`` apart, in arrival order. A 429 with
+Retry-After ``pause``s the whole bucket.
 """
 
 from __future__ import annotations
@@ -20,7 +19,14 @@ Sleep = Callable[[float], Awaitable[None]]
 
 
 class TokenBucket:
-    """``rate`` units per second, at most ``capacity`` saved up (the allowed burst)."""
+    """``rate`` units per second, at most ``capacity`` saved up (the allowed burst).
+
+    Callers are served one at a time in arrival order (an ``asyncio.Lock``); each waits until
+    the bucket holds ``min(amount, capacity)`` and then takes ``amount`` (a larger amount
+    leaves the bucket in debt). The wait is measured from the moment the previous caller was
+    actually released, so a late wake-up (a busy event loop) never lets two requests through
+    closer together than ``1 / rate``.
+    """
 
     def __init__(
         self,
@@ -39,28 +45,30 @@ class TokenBucket:
         self._level = capacity
         self._t = clock()
         self._paused_until = 0.0
+        self._lock = asyncio.Lock()
         self.waited_s = 0.0
 
     def _refill(self, now: float) -> None:
         self._level = min(self.capacity, self._level + (now - self._t) * self.rate)
         self._t = now
 
-    def reserve(self, amount: float = 1.0) -> float:
-        """Take ``amount`` now; return how long the caller must wait before using it."""
+    def wait_time(self, amount: float = 1.0) -> float:
+        """Seconds until ``amount`` could be taken (0 when it can be taken now)."""
         now = self._clock()
         self._refill(now)
-        self._level -= amount
-        wait = -self._level / self.rate if self._level < 0 else 0.0
-        return max(wait, self._paused_until - now)
+        need = min(amount, self.capacity)
+        wait = (need - self._level) / self.rate if self._level < need else 0.0
+        wait = max(wait, self._paused_until - now)
+        return wait if wait > 1e-9 else 0.0  # float dust must not spin the loop
 
     async def acquire(self, amount: float = 1.0) -> float:
-        """Wait until ``amount`` may be used; returns the seconds waited."""
-        wait = self.reserve(amount)
+        """Wait until ``amount`` may be used, take it; returns the seconds waited."""
         waited = 0.0
-        while wait > 0:
-            await self._sleep(wait)
-            waited += wait
-            wait = self._paused_until - self._clock()  # a 429 may have paused us meanwhile
+        async with self._lock:
+            while (wait := self.wait_time(amount)) > 0:
+                await self._sleep(wait)
+                waited += wait
+            self._level -= amount
         self.waited_s += waited
         return waited
 
@@ -78,8 +86,11 @@ class RateLimiter:
     """Requests- and tokens-per-window limits of one upstream/model.
 
     ``window_s`` is 60 for per-minute limits; benchmarks scale it down to compress time.
-    Requests are spaced evenly (burst 1) so a sliding-window limit is never exceeded; the
-    token bucket allows a burst of ``burst_s`` seconds' worth of tokens.
+    Requests are spaced evenly at ``headroom`` (98%) of the limit with a burst of the
+    remaining 2% (at least one request): a bucket of rate ``r`` and burst ``b`` lets at most
+    ``b + r * window`` requests through in any window, which is the limit itself, so a
+    provider's sliding window is never exceeded, while a late wake-up can still catch up.
+    The token bucket allows a burst of ``burst_s`` seconds' worth of tokens.
     """
 
     def __init__(
@@ -89,17 +100,23 @@ class RateLimiter:
         *,
         window_s: float = 60.0,
         burst_s: float = 5.0,
+        headroom: float = 0.98,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.requests = (
-            TokenBucket(requests_per_window / window_s, 1.0, clock=clock, sleep=sleep)
+            TokenBucket(
+                requests_per_window * headroom / window_s,
+                max(1.0, requests_per_window * (1.0 - headroom)),
+                clock=clock,
+                sleep=sleep,
+            )
             if requests_per_window
             else None
         )
         self.tokens = (
             TokenBucket(
-                tokens_per_window / window_s,
+                tokens_per_window * headroom / window_s,
                 max(1.0, tokens_per_window / window_s * burst_s),
                 clock=clock,
                 sleep=sleep,

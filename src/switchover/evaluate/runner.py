@@ -25,7 +25,13 @@ from switchover.adapt import adapt
 from switchover.adapt.model import AdaptationError, Policy
 from switchover.chat import ChatRequest, ChatResponse, Message
 from switchover.errors import AuthError, ModelNotFoundError, ProviderError, RateLimitError, redact
-from switchover.evaluate.cache import ResponseCache, cache_key, estimate_input_tokens
+from switchover.evaluate.cache import (
+    CACHE_VERSION,
+    ResponseCache,
+    adapt_key,
+    cache_key,
+    estimate_input_tokens,
+)
 from switchover.evaluate.checks import Check, check_case, response_cost
 from switchover.evaluate.judge import Judge
 from switchover.evaluate.ratelimit import RateLimiter
@@ -157,10 +163,10 @@ class Runner:
         est = estimate_input_tokens(request) + (request.max_output_tokens or 0) // 2
         attempt = 0
         while True:
-            if arm.limiter is not None:
-                await arm.limiter.acquire(est)
             try:
                 async with arm.semaphore:
+                    if arm.limiter is not None:  # paced as late as possible: no bunching
+                        await arm.limiter.acquire(est)
                     resp = await arm.provider.complete(request)
             except RateLimitError as exc:
                 self.stats.rate_limited += 1
@@ -260,21 +266,40 @@ class Runner:
     def _prepare(
         self, case: Case, arm: Arm
     ) -> tuple[ChatRequest | None, list[dict[str, Any]], ErrorInfo | None]:
+        """The request this arm sends: overrides applied, adapted to the arm's model. An
+        adaptation is cached in the store with the responses (it is pure, and the dearest
+        step of a cached re-run)."""
         request = apply_overrides(case.request, arm.system_prompt, arm.params)
         if not arm.adapt:
             return request.model_copy(update={"model": arm.model}), [], None
+        key = adapt_key(request, target=arm.model, target_api=arm.target_api, policy=arm.policy)
+        hit = self.cache.get_raw(key)
+        if hit is not None and hit.get("v") == CACHE_VERSION:
+            self._note_warnings(hit.get("warnings", []))
+            return ChatRequest.model_validate(hit["request"]), list(hit["changes"]), None
         try:
             adapted = adapt(request, arm.model, target_api=arm.target_api, policy=arm.policy)
         except AdaptationError as exc:
-            return (
-                None,
-                [c.model_dump(mode="json") for c in exc.changes],
-                ErrorInfo(type="AdaptationError", message=exc.message),
-            )
-        for w in adapted.warnings:
-            if len(self.stats.adaptation_warnings) < 20 and w not in self.stats.adaptation_warnings:
-                self.stats.adaptation_warnings.append(w)
-        return adapted.request, [c.model_dump(mode="json") for c in adapted.changes], None
+            changes = [c.model_dump(mode="json") for c in exc.changes]
+            return None, changes, ErrorInfo(type="AdaptationError", message=exc.message)
+        changes = [c.model_dump(mode="json") for c in adapted.changes]
+        self._note_warnings(adapted.warnings)
+        self.cache.put_raw(
+            key,
+            {
+                "v": CACHE_VERSION,
+                "request": adapted.request.model_dump(mode="json", exclude_none=True),
+                "changes": changes,
+                "warnings": adapted.warnings,
+            },
+        )
+        return adapted.request, changes, None
+
+    def _note_warnings(self, warnings: list[str]) -> None:
+        seen = self.stats.adaptation_warnings
+        for w in warnings:
+            if len(seen) < 20 and w not in seen:
+                seen.append(w)
 
     async def _arm_outputs(self, case: Case, arm: Arm) -> list[ArmOutput] | None:
         request, changes, error = self._prepare(case, arm)
@@ -285,9 +310,12 @@ class Runner:
             ]
         recorded = self._recorded(case, arm)
         repeats = 1 if recorded is not None else self.repeats
-        outs = await asyncio.gather(
-            *(self._output(case, arm, request, r, changes) for r in range(repeats))
-        )
+        if repeats == 1:
+            outs = [await self._output(case, arm, request, 0, changes)]
+        else:
+            outs = await asyncio.gather(
+                *(self._output(case, arm, request, r, changes) for r in range(repeats))
+            )
         if any(o is None for o in outs):
             return None
         return [o for o in outs if o is not None]
@@ -300,7 +328,7 @@ class Runner:
         baseline = per_arm[0] or []
         results: list[CaseResult] = []
         preview = case.request.messages[-1].text[:200] if case.request.messages else ""
-        for arm, outs in zip(self.candidates, per_arm[1:], strict=True):
+        for i, (arm, outs) in enumerate(zip(self.candidates, per_arm[1:], strict=True)):
             cr = CaseResult(
                 case_id=case.id,
                 candidate=arm.label,
@@ -308,7 +336,7 @@ class Runner:
                 tags=case.tags,
                 weight=case.weight,
                 prompt_preview=preview,
-                baseline=[o.model_copy() for o in baseline],
+                baseline=baseline if i == 0 else [o.model_copy() for o in baseline],
                 candidate_outputs=list(outs or []),
             )
             check_case(case, cr, self.checks)
