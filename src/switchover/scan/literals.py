@@ -55,8 +55,10 @@ _SHAPES = re.compile(
     | text-embedding-[\w.\-]+ | dall-e-[23] | whisper-1 | tts-1(?:-hd)?
     | (?:text|code)-(?:davinci|curie|babbage|ada)-\d{3} | (?:davinci|babbage)-002
     | claude-(?=[\w.\-]*\d)[a-z0-9][\w.\-]*
-    | (?:gemini|gemma)-(?=[\w.\-]*\d)[a-z0-9][\w.\-]* | (?:text|chat)-bison(?:-\d+|@\d+)?
-    | (?:anthropic|meta|amazon|cohere|mistral|ai21|deepseek|writer)\.[a-z0-9][\w.\-:]*
+    | gemini-(?:\d+(?:\.\d+)?-(?:pro|flash|ultra|nano|lite|exp|embedding|live|image)[\w.\-]*
+              |\d+(?:\.\d+)?|(?:pro|ultra|exp|embedding)[\w.\-]*)
+    | gemma-\d[\w.\-]* | (?:text|chat)-bison(?:-\d+|@\d+)?
+    | (?:anthropic|meta|amazon|cohere|mistral|ai21|deepseek|writer)\.(?=[\w.\-:]*\d)[a-z0-9][\w.\-:]*
     | (?:mistral|codestral|ministral|pixtral|magistral|devstral|mixtral)-[a-z0-9][\w.\-]*
     | open-(?:mistral|mixtral)-[\w.\-]+
     | command-(?:r|a|light|nightly|r7b)[\w.\-]*
