@@ -176,3 +176,29 @@ def test_admin_token_is_compared_exactly() -> None:
     assert not authorized("tok", False, None)
     assert not authorized(None, False, "Bearer x")
     assert authorized(None, True, None)
+
+
+async def test_shadow_queue_full_drops_and_counts() -> None:
+    from typing import cast
+
+    from switchover.gateway.metrics import GatewayMetrics
+    from switchover.gateway.proxy import Call, Proxy
+    from switchover.gateway.records import RecordPipeline
+    from switchover.gateway.shadow import ShadowDispatcher, ShadowTask
+
+    metrics = GatewayMetrics()
+    proxy = Proxy({}, metrics, cast(RecordPipeline, None))
+    route = build_routes(make_config("http://127.0.0.1:1")).routes["support"]
+    call = Call("openai.chat", route, {}, b"{}", {}, "r1", stream=False, record=False)
+    shadow = ShadowDispatcher(proxy, capacity=1, workers=0)
+    assert not shadow.offer(ShadowTask(call, None, False))  # not started: dropped
+    shadow.start()
+    assert shadow.offer(ShadowTask(call, None, False))
+    assert not shadow.offer(ShadowTask(call, None, False))
+    assert shadow.dropped == 2
+    text = metrics.render().decode()
+    assert 'switchover_gateway_shadow_dropped_total{migration="support"} 2.0' in text
+    assert shadow.queue is not None
+    shadow.queue.get_nowait()
+    shadow.queue.task_done()
+    await shadow.drain(0.1)
