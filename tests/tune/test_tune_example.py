@@ -95,3 +95,32 @@ def test_usage_errors() -> None:
         run_tune(cfg, _options(variants=[Variant(name="x")], stratify_by="colour"))
     with pytest.raises(SwitchoverError, match="no migration named"):
         run_tune(cfg, _options(migration="nope", variants=[Variant(name="x")]))
+
+
+def test_a_winner_that_does_not_hold_is_not_confirmed() -> None:
+    """The held-out check is real: replay the confirmation against a held-out run in which
+    the 'winner' is in fact the original prompt (a tuning artefact), and it fails."""
+    from switchover.evaluate.engine import EvalOptions, run_evaluation
+    from switchover.tune.run import _confirm, _summary
+
+    cfg = load_config(EXAMPLE / "switchover.toml")
+    run = run_tune(
+        cfg, _options(variants=load_variants(EXAMPLE / "tune-variants.toml"), sample=120)
+    )
+    result = run.result
+    assert result.winner == "bare-json-exact-args"
+    fake = cfg.model_copy(deep=True)
+    fake.path = cfg.path
+    fake.migrations[0].eval.candidates = [
+        {"model": "openai:gpt-6-luna", "label": ORIGINAL},
+        {"model": "openai:gpt-6-luna", "label": result.winner, "params": {"seed": 11}},
+    ]
+    held = run_evaluation(
+        fake,
+        EvalOptions(store_url="sqlite://:memory:", judge="", sample=120, seed=5, n_resamples=2000),
+    )
+    check = _confirm(result, held, 2000, 0)
+    assert not check.confirmed
+    assert any("did not hold" in r for r in check.reasons)
+    result.holdout = check
+    assert "did not hold" in _summary(result)
