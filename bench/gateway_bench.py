@@ -7,8 +7,9 @@ Needs ``nginx`` and ``wrk`` on PATH (``apt-get install -y nginx wrk``). Every se
 its own process on loopback: the stub upstream (raw asyncio, a fixed chat completion or a
 short SSE stream), the gateway (``switchover gateway``, one uvicorn worker) and nginx (one
 worker, upstream keep-alive). Per-request latency comes from a minimal keep-alive socket
-client (concurrency 1); throughput from wrk (concurrency 16). Results print as a markdown
-table and go to ``bench/results/gateway.json``.
+client (concurrency 1); throughput from wrk (concurrency 16). Results print as JSON
+(``--out FILE`` also writes them to a file); ``--soak 600`` runs the 10-minute memory soak
+instead (wrk at concurrency 16, the gateway's RSS sampled every 10 s).
 """
 
 from __future__ import annotations
@@ -413,7 +414,7 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=2000)
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--soak", type=int, default=0, help="seconds of soak (0: skip)")
-    ap.add_argument("--out", default=str(HERE / "results" / "gateway.json"))
+    ap.add_argument("--out", default=None, help="also write the results as JSON here")
     args = ap.parse_args()
     if args.stub:
         run_stub(args.stub, args.stub_delay_ms)
@@ -460,8 +461,9 @@ def main() -> None:
     finally:
         b.stop()
         shutil.rmtree(tmp, ignore_errors=True)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(results, indent=2))
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))
 
 
