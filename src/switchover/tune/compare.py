@@ -86,8 +86,10 @@ def deltas(
     seed: int = 0,
 ) -> list[Delta]:
     """Paired variant-minus-original differences on every gated metric of the variant's
-    comparison (or ``metrics``), over the cases both have a value for."""
+    comparison (or ``metrics``), over the cases both have a value for, weighted by the
+    cases' traffic weights as the engine's own comparisons are."""
     comp = next(c for c in report.comparisons if c.candidate == variant)
+    weights = {r.case_id: r.weight for r in report.cases}  # traffic weight (merged duplicates)
     out: list[Delta] = []
     for m in metrics if metrics is not None else gated(comp):
         a = _per_case(report.cases, original, m.name)
@@ -97,11 +99,12 @@ def deltas(
             continue
         orig = np.array([a[c] for c in common])
         var = np.array([b[c] for c in common])
+        w = np.array([weights[c] for c in common])
         d = var - orig
         if np.ptp(d) == 0.0:
             low = high = float(d[0])
         else:
-            ci = stats.bootstrap_ci(d, n_resamples=n_resamples, level=level, seed=seed)
+            ci = stats.bootstrap_ci(d, weights=w, n_resamples=n_resamples, level=level, seed=seed)
             low, high = ci.low, ci.high
         sign = 1.0 if m.direction == "higher" else -1.0
         lo_s, hi_s = sorted((low * sign, high * sign))
@@ -111,9 +114,9 @@ def deltas(
                 kind=m.kind,
                 direction=m.direction,
                 n_cases=len(common),
-                original_mean=float(orig.mean()),
-                variant_mean=float(var.mean()),
-                diff=float(d.mean()),
+                original_mean=stats.weighted_mean(orig, w),
+                variant_mean=stats.weighted_mean(var, w),
+                diff=stats.weighted_mean(d, w),
                 ci_low=low,
                 ci_high=high,
                 better=lo_s > 0.0,
