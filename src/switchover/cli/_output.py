@@ -8,10 +8,12 @@ import sys
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from switchover.errors import SwitchoverError, redact
 
 __all__ = ["console", "err_console", "print_error", "print_json"]
+
 
 def _width() -> int | None:
     """Full terminal width on a TTY; a generous fixed width when piped (rich would use 80,
@@ -35,6 +37,11 @@ def print_json(data: Any) -> None:
 
 
 def print_error(exc: SwitchoverError) -> None:
-    err_console.print(f"[bold red]error:[/] {redact(exc.message)}", markup=True, soft_wrap=True)
+    """Print ``error:`` and ``hint:`` lines; brackets in them are text, not rich markup."""
+    err_console.print(
+        f"[bold red]error:[/] {escape(redact(exc.message))}", markup=True, soft_wrap=True
+    )
     if exc.hint:
-        err_console.print(f"[yellow]hint:[/] {redact(exc.hint)}", markup=True, soft_wrap=True)
+        err_console.print(
+            f"[yellow]hint:[/] {escape(redact(exc.hint))}", markup=True, soft_wrap=True
+        )
