@@ -47,15 +47,18 @@ def test_cli_no_migrations_is_a_usage_error(
     assert "no migrations to route" in out
 
 
-def test_cli_rejects_several_workers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_several_workers_need_a_shared_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     cfg = _cfg(
         tmp_path,
         '[upstreams.o]\nprovider = "openai"\n\n[[migrations]]\nname = "m"\n'
         'from = "openai:gpt-4.1"\nto = "openai:gpt-5-mini"\n',
     )
-    code, out = _run(["gateway", "--config", cfg, "--workers", "2"], capsys)
+    args = ["gateway", "--config", cfg, "--workers", "2", "--store", "sqlite://:memory:"]
+    code, out = _run(args, capsys)
     assert code == 2
-    assert "PostgreSQL" in out
+    assert "needs a store the workers can share" in out
 
 
 def test_cli_unknown_upstream_names_the_field(

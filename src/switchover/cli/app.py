@@ -13,7 +13,10 @@ from switchover.errors import EXIT_ERROR, SwitchoverError
 
 __all__ = ["app", "main"]
 
-app = typer.Typer(
+#: the root command with every group registered; resolved lazily by ``__getattr__`` below
+app: typer.Typer
+
+_app = typer.Typer(
     name="switchover",
     help="Planned LLM model migrations: inventory, evaluation, adaptation, cut-over.",
     no_args_is_help=True,
@@ -29,6 +32,7 @@ COMMAND_MODULES: list[str] = [
     "switchover.cli.catalog",
     "switchover.cli.config",
     "switchover.cli.eval",
+    "switchover.cli.gateway",
     "switchover.cli.init",
     "switchover.cli.models",
     "switchover.cli.rewrite",
@@ -47,7 +51,7 @@ def _version_callback(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@_app.callback()
 def _root(
     version: bool = typer.Option(
         False,
@@ -60,19 +64,45 @@ def _root(
     """switchover carries a model migration from inventory to cut-over."""
 
 
-def _load_commands() -> None:
+_loaded: set[str] = set()
+
+
+def _load_commands(only: str | None = None) -> None:
+    """Register command groups. With ``only`` (the command being run), import just that
+    module: start-up then pays for what it runs, not for scipy behind ``eval``."""
     for name in COMMAND_MODULES:
-        module = importlib.import_module(name)
-        module.register(app)
+        command = name.rpartition(".")[2]
+        if command in _loaded or (only is not None and command != only):
+            continue
+        importlib.import_module(name).register(_app)
+        _loaded.add(command)
 
 
-_load_commands()
+def _command_in(argv: list[str]) -> str | None:
+    """The command named on the command line, when it is one we know."""
+    known = {name.rpartition(".")[2] for name in COMMAND_MODULES}
+    for arg in argv:
+        if arg.startswith("-"):
+            return None  # a root option (--help, --version) comes first: load everything
+        return arg if arg in known else None
+    return None
+
+
+def __getattr__(name: str) -> typer.Typer:
+    # ``from switchover.cli.app import app`` (tests, docgen, embedding) gets every command.
+    if name == "app":
+        _load_commands()
+        return _app
+    raise AttributeError(name)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: user errors are printed, never shown as tracebacks."""
+    args = sys.argv[1:] if argv is None else argv
+    only = _command_in(args)
+    _load_commands(only)
     try:
-        app(args=argv, prog_name="switchover")
+        _app(args=args, prog_name="switchover")
     except SwitchoverError as exc:
         print_error(exc)
         sys.exit(exc.exit_code)

@@ -33,7 +33,10 @@ def gateway(
         False, "--insecure-dev", help="Admin API without a token (local development only)."
     ),
     workers: int = typer.Option(
-        1, "--workers", min=1, help="Worker processes (each runs its own controller)."
+        1,
+        "--workers",
+        min=1,
+        help="uvicorn worker processes sharing the port (each runs its own controller).",
     ),
     record_sample: float = typer.Option(
         1.0, "--record-sample", min=0.0, max=1.0, help="Share of requests recorded in rollouts."
@@ -48,6 +51,7 @@ def gateway(
     shadow, sticky canary and a gated ramp, with automatic rollback. Point your SDK's base
     URL at it; nothing else changes."""
     from switchover.gateway import GatewaySettings, create_gateway_app, run_gateway
+    from switchover.gateway.server import run_workers
 
     cfg = load_config(config)
     token = os.environ.get(admin_token_env) or None
@@ -55,14 +59,14 @@ def gateway(
         console.print(
             f"[yellow]admin API disabled:[/] set {admin_token_env} (or pass --insecure-dev)"
         )
-    if workers > 1:
+    store_url = store or cfg.project.store
+    if workers > 1 and store_url.startswith("sqlite://:memory:"):
         raise UsageError(
-            "--workers > 1 is not supported by this build",
-            hint="Run several gateway processes on one PostgreSQL store instead "
-            "(they share the rollout and agree within a second).",
+            "--workers > 1 needs a store the workers can share",
+            hint="Use a SQLite file or PostgreSQL (the workers share the rollout through it).",
         )
     settings = GatewaySettings(
-        store_url=store or cfg.project.store,
+        store_url=store_url,
         admin_token=token,
         insecure_dev=insecure_dev,
         record_sample=record_sample,
@@ -70,6 +74,14 @@ def gateway(
         max_body_bytes=int(max_body_mb * 1024 * 1024),
     )
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    if workers > 1:
+        if cfg.path is None:
+            raise UsageError("--workers > 1 needs a switchover.toml", hint="Pass --config.")
+        console.print(f"switchover gateway on http://{host}:{port} with {workers} workers")
+        run_workers(
+            str(cfg.path), settings, admin_token_env, host, port, workers, log_level=log_level
+        )
+        return
     app = create_gateway_app(cfg, settings)
     names = ", ".join(app.routes.model_names())
     console.print(f"switchover gateway on http://{host}:{port} routing: {names}")

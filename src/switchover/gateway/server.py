@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import json
+import os
 import socket
 import threading
 import time
@@ -11,9 +14,12 @@ from collections.abc import Iterator
 import uvicorn
 
 from switchover.errors import UsageError
-from switchover.gateway.app import GatewayApp
+from switchover.gateway.app import GatewayApp, create_gateway_app
+from switchover.gateway.settings import GatewaySettings
 
-__all__ = ["bind", "run_gateway", "serve_in_thread"]
+__all__ = ["app_from_env", "bind", "run_gateway", "run_workers", "serve_in_thread"]
+
+SPEC_ENV = "SWITCHOVER_GATEWAY_SPEC"
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -87,3 +93,51 @@ def serve_in_thread(
         server.should_exit = True
         thread.join(timeout=app.settings.drain_timeout_s + 10)
         sock.close()
+
+
+def run_workers(
+    config_path: str,
+    settings: GatewaySettings,
+    token_env: str,
+    host: str,
+    port: int,
+    workers: int,
+    *,
+    log_level: str = "info",
+) -> None:
+    """Serve with ``workers`` uvicorn processes sharing one listening socket. Each worker
+    builds its own app from ``config_path`` (the admin token is read from ``token_env`` in
+    the worker, never passed around) and runs its own controller; compare-and-set in the
+    store keeps their transitions consistent."""
+    spec = dataclasses.asdict(settings)
+    spec.pop("admin_token", None)
+    spec["pass_checks"] = list(settings.pass_checks)
+    os.environ[SPEC_ENV] = json.dumps(
+        {"config": config_path, "settings": spec, "token_env": token_env}
+    )
+    sock = bind(host, port)
+    try:
+        uvicorn.run(
+            "switchover.gateway.server:app_from_env",
+            factory=True,
+            fd=sock.fileno(),
+            workers=workers,
+            log_level=log_level,
+            access_log=False,
+            lifespan="on",
+            timeout_graceful_shutdown=max(1, int(settings.drain_timeout_s)),
+        )
+    finally:
+        sock.close()
+
+
+def app_from_env() -> GatewayApp:
+    """The app of one worker process started by :func:`run_workers`."""
+    from switchover.config import load_config
+
+    spec = json.loads(os.environ[SPEC_ENV])
+    raw = dict(spec["settings"])
+    raw["pass_checks"] = tuple(raw.get("pass_checks", ()))
+    settings = GatewaySettings(**raw)
+    settings.admin_token = os.environ.get(spec["token_env"]) or None
+    return create_gateway_app(load_config(spec["config"]), settings)
