@@ -160,3 +160,23 @@ def test_series_buckets_and_token_required(cfg: Config, store: Store) -> None:
     assert s["candidate"]["shadow"][-1] == 1
     with pytest.raises(ValueError, match="admin token"):
         create_dashboard_app(cfg, store, admin_token="")
+
+
+async def test_mounted_under_ui(cfg: Config, store: Store) -> None:
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+
+    dash = create_dashboard_app(cfg, store, admin_token=TOKEN, scan=False)
+    outer = Starlette(routes=[Mount("/ui", app=dash)])
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=outer), base_url="http://gw.test"
+    ) as c:
+        login = await c.get("/ui/?token=" + TOKEN)
+        assert login.status_code == 303
+        assert "Path=/ui/" in login.headers["set-cookie"]
+        page = await c.get("/ui/")
+        assert page.status_code == 200
+        assert 'api("api/status")' in page.text  # relative: resolves under /ui/
+        data = (await c.get("/ui/api/status")).json()
+        assert data["scanned"] is False
+        assert data["migrations"][0]["call_sites"] == []

@@ -259,3 +259,29 @@ def test_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (empty / "switchover.toml").write_text(PLAN, encoding="utf-8")
     res = runner.invoke(app, ["rewrite", "--config", str(empty / "switchover.toml")])
     assert "nothing to rewrite" in res.stdout
+
+
+def test_config_files_aliases_and_comments(tmp_path: Path) -> None:
+    (tmp_path / "switchover.toml").write_text(PLAN, encoding="utf-8")
+    (tmp_path / "deploy.yaml").write_text(
+        "env:\n  - name: OPENAI_MODEL\n    value: gpt-4o-2024-08-06  # pinned\n", encoding="utf-8"
+    )
+    (tmp_path / "settings.json").write_text('{"model": "gpt-4o", "fallback": "gpt-4o-mini"}\n')
+    (tmp_path / "Dockerfile").write_text("FROM python:3.11\nENV OPENAI_MODEL=gpt-4o\n")
+    (tmp_path / "models.py").write_text(
+        '# we used to run gpt-4o here\nMODELS = ["gpt-4o", "gpt-4o-mini", "gpt-4.1"]\n'
+    )
+    mig = load_config(tmp_path / "switchover.toml").migrations[0]
+    plan = plan_rewrite(tmp_path, mig, today=TODAY)
+    after = {c.path: c.after for c in plan.changes}
+    assert after["deploy.yaml"].endswith("value: gpt-6-luna  # pinned\n")
+    assert after["settings.json"] == '{"model": "gpt-6-luna", "fallback": "gpt-4o-mini"}\n'
+    assert after["Dockerfile"].endswith("ENV OPENAI_MODEL=gpt-6-luna\n")
+    assert after["models.py"] == (
+        '# we used to run gpt-4o here\nMODELS = ["gpt-6-luna", "gpt-4o-mini", "gpt-4.1"]\n'
+    )
+    assert _old_usage(tmp_path) != []  # planned only
+    for c in plan.changes:
+        (tmp_path / c.path).write_text(c.after, encoding="utf-8")
+    assert _old_usage(tmp_path) == []
+    assert plan_rewrite(tmp_path, mig, today=TODAY).changes == []
