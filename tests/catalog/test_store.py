@@ -114,8 +114,11 @@ def test_invalid_update_is_rejected_before_writing(tmp_path: Path) -> None:
     assert (info.value.line, info.value.field) == (2, "status")
     with pytest.raises(CatalogError, match="has no rows"):
         read_update_source(str(_csv(tmp_path, "empty.csv")))
-    with pytest.raises(CatalogError, match="update file not found"):
+    with pytest.raises(CatalogError, match="update file not found") as missing:
         read_update_source(str(tmp_path / "nope.csv"))
+    assert missing.value.exit_code == 2
+    with pytest.raises(CatalogError, match="is a directory"):
+        read_update_source(str(tmp_path))
 
 
 def test_update_from_url() -> None:
@@ -141,14 +144,20 @@ def test_update_from_url() -> None:
     transport = httpx.MockTransport(handler)
     entries = read_update_source("https://data.test/models", transport=transport)
     assert [e.id for e in entries] == ["gpt-from-url"]
-    with pytest.raises(CatalogError, match="HTTP 404"):
+    with pytest.raises(CatalogError, match="HTTP 404") as not_found:
         read_update_source("https://data.test/missing.csv", transport=transport)
+    assert not_found.value.exit_code == 2  # a wrong URL is the user's to fix
+    failing = httpx.MockTransport(lambda request: httpx.Response(503, text="down"))
+    with pytest.raises(CatalogError, match="HTTP 503") as down:
+        read_update_source("https://data.test/x.csv", transport=failing)
+    assert down.value.exit_code == 3
 
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("refused", request=request)
 
-    with pytest.raises(CatalogError, match="could not fetch"):
+    with pytest.raises(CatalogError, match="could not fetch") as refused:
         read_update_source("https://data.test/x.csv", transport=httpx.MockTransport(refuse))
+    assert refused.value.exit_code == 3  # network failure, not bad input
 
 
 def test_corrupt_state_is_reported(tmp_path: Path) -> None:

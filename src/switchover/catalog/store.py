@@ -27,7 +27,7 @@ import httpx
 
 from switchover.catalog.model import ModelEntry
 from switchover.catalog.rows import entries_to_csv, parse_data_text, read_data_file
-from switchover.errors import CatalogError
+from switchover.errors import EXIT_ERROR, CatalogError
 
 __all__ = ["InstalledVersion", "UpdateStore", "data_dir", "read_update_source"]
 
@@ -62,15 +62,22 @@ def read_update_source(
             ) as client:
                 response = client.get(source)
         except httpx.HTTPError as exc:
-            raise CatalogError(
-                f"could not fetch the update: {exc}", path=source, hint="Check the URL."
-            ) from None
+            error = CatalogError(
+                f"could not fetch the update: {exc}",
+                path=source,
+                hint="Check the URL and the network, then retry.",
+            )
+            error.exit_code = EXIT_ERROR  # the network, not the input, failed
+            raise error from None
         if response.status_code != 200:
-            raise CatalogError(
+            error = CatalogError(
                 f"could not fetch the update: HTTP {response.status_code}",
                 path=source,
-                hint="Check the URL.",
+                hint="Check the URL." if response.status_code < 500 else "Retry later.",
             )
+            if response.status_code >= 500:
+                error.exit_code = EXIT_ERROR
+            raise error
         label = source
         if "json" in response.headers.get("content-type", "") and not source.endswith(
             (".json", ".jsonl", ".ndjson")
@@ -79,6 +86,12 @@ def read_update_source(
         entries = parse_data_text(response.text, path=label)
     else:
         path = Path(source).expanduser()
+        if path.is_dir():
+            raise CatalogError(
+                "is a directory, not an update file",
+                path=source,
+                hint="Pass a CSV or JSON file, or a URL.",
+            )
         if not path.is_file():
             raise CatalogError(
                 "update file not found", path=source, hint="Pass a CSV or JSON file, or a URL."
