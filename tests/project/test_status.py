@@ -189,6 +189,10 @@ def test_rollout_stage_gates_and_next_steps(example: Path, store: Store) -> None
     assert ro.status == "shadow"
     assert ro.stages[0].state == "current"
     assert {g.gate for g in ro.gates} >= {"error_rate", "p95_latency"}
+    assert m.warnings == []
+    store.run_put("e", {"migration": mig.name, "finished": 1.0, "verdict": "NO-GO"})
+    m = build_status(cfg, store, store_url="mem", now=NOW, do_scan=False).migrations[0]
+    assert any("although the latest evaluation (e) is NO-GO" in w for w in m.warnings)
     err = next(g for g in ro.gates if g.gate == "error_rate")
     assert err.outcome == "pass"
     assert err.samples == (250, 250)

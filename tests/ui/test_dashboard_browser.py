@@ -107,5 +107,8 @@ def test_dashboard_controls_change_the_rollout(
         assert all(e.actor == "user:dashboard" for e in audit)
         page.wait_for_selector("table.audit tr:has-text('rollback')")
         assert page.is_disabled("button[data-action=rollback]")
+        _act(page, "reset", "try again tomorrow")
+        page.wait_for_selector("[data-k=rollout]:has-text('baseline only')")
+        assert store.list_audit(NAME)[-1].action == "reset"
     finally:
         page.close()

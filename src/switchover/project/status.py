@@ -193,6 +193,9 @@ def _warnings(
         out.append(f"the deadline {m.deadline} has passed and {len(m.call_sites)} site(s) remain")
     if m.shutdown_date and m.deadline and m.deadline > m.shutdown_date:
         out.append(f"the deadline {m.deadline} is after the old model's shutdown {m.shutdown_date}")
+    ev = m.eval
+    if ev is not None and ev.verdict == "NO-GO" and state.status in ("shadow", "canary"):
+        out.append(f"the rollout is running although the latest evaluation ({ev.run_id}) is NO-GO")
     deadline = _deadline_dt(plan, m.deadline)
     late = behind_schedule(state, plan, now, deadline)
     if late:

@@ -150,8 +150,10 @@ function controls(m) {
     resume: s === "paused",
     rollback: ["shadow", "canary", "paused"].includes(s),
     kill: ["shadow", "canary", "paused", "complete"].includes(s),
+    reset: ["rolled_back", "complete"].includes(s),
   };
-  const cls = {promote: "primary", pause: "", resume: "primary", rollback: "danger", kill: "kill"};
+  const cls = {promote: "primary", pause: "", resume: "primary", rollback: "danger", kill: "kill",
+    reset: ""};
   return Object.keys(can).map((a) =>
     `<button class="${cls[a]}" data-action="${a}" data-migration="${esc(m.name)}" ${can[a] ? "" : "disabled"}>${a}</button>`
   ).join("");
@@ -250,6 +252,7 @@ document.addEventListener("click", (ev) => {
     promote: "Move to the next stage now.", pause: "Freeze the current stage; no automatic moves.",
     resume: "Continue the paused stage.", rollback: "Stop the ramp; all traffic back to the baseline.",
     kill: "Kill switch: all traffic, served and shadow, to the baseline at once.",
+    reset: "Back to baseline-only, ready to start the ramp again.",
   }[pending.action];
   $("#reason").value = "";
   $("#confirm").className = ["rollback", "kill"].includes(pending.action) ? "kill" : "primary";
