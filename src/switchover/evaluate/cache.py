@@ -20,6 +20,7 @@ from switchover.store import Store
 __all__ = [
     "CACHE_VERSION",
     "CallEstimate",
+    "Pricer",
     "ResponseCache",
     "adapt_key",
     "cache_key",
@@ -104,6 +105,28 @@ def estimate_input_tokens(request: ChatRequest) -> int:
     return n + math.ceil(chars / 4)
 
 
+class Pricer:
+    """Catalog prices with the catalog read and each model looked up once (``response_cost``
+    re-checks the catalog's update state on every call: too slow per call of a large run)."""
+
+    def __init__(self) -> None:
+        self._catalog: Any = None
+        self._entries: dict[str, Any] = {}
+
+    def cost(self, model: str, usage: Usage) -> float | None:
+        if self._catalog is None:
+            from switchover.catalog import get_catalog
+
+            self._catalog = get_catalog()
+        if model not in self._entries:
+            self._entries[model] = self._catalog.lookup(model)
+        entry = self._entries[model]
+        if entry is None:
+            return None
+        cost = self._catalog.cost(entry, usage)
+        return None if cost is None else float(cost)
+
+
 @dataclass(frozen=True)
 class CallEstimate:
     input_tokens: int
@@ -114,7 +137,11 @@ class CallEstimate:
 
 
 def estimate_call(
-    request: ChatRequest, model: str, *, recorded: ChatResponse | None = None
+    request: ChatRequest,
+    model: str,
+    *,
+    recorded: ChatResponse | None = None,
+    pricer: Pricer | None = None,
 ) -> CallEstimate:
     """Tokens and price (catalog) of one call. Expected output: the recorded answer's
     output tokens when there is one, else ``min(limit, 400)``; the bound uses the limit."""
@@ -124,8 +151,9 @@ def estimate_call(
     if recorded is not None and recorded.usage.output_tokens:
         out = recorded.usage.output_tokens
     out = min(out, cap)
-    cost = response_cost(model, Usage(input_tokens=inp, output_tokens=out))
-    worst = response_cost(model, Usage(input_tokens=inp, output_tokens=cap))
+    price = pricer.cost if pricer is not None else response_cost
+    cost = price(model, Usage(input_tokens=inp, output_tokens=out))
+    worst = price(model, Usage(input_tokens=inp, output_tokens=cap))
     return CallEstimate(inp, out, cap, cost, worst)
 
 

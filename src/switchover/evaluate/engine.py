@@ -29,11 +29,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from switchover._version import __version__
-from switchover.chat import ChatResponse
+from switchover.chat import ChatResponse, Usage
 from switchover.config import Config, Migration, UpstreamSettings
 from switchover.errors import ConfigError, UsageError
 from switchover.evaluate.analysis import build_report, compare, judge_spec
-from switchover.evaluate.cache import ResponseCache, estimate_call
+from switchover.evaluate.cache import Pricer, ResponseCache, estimate_call
 from switchover.evaluate.checks import DEFAULT_CHECKS, Check, resolve_checks
 from switchover.evaluate.datasets import Dataset, load_datasets
 from switchover.evaluate.judge import DEFAULT_RUBRIC, Judge, Rubric, judge_family_warnings
@@ -300,23 +300,25 @@ def _run_id(plan_bits: dict[str, Any]) -> str:
 def _estimate(
     cases: Sequence[Case], arms: Sequence[Arm], repeats: int, judge_model: str | None
 ) -> CostEstimate:
+    """Calls, tokens and catalog cost of the live calls (recordings cost nothing)."""
     est = CostEstimate(0, 0, 0, 0, 0.0, 0.0)
     unpriced: set[str] = set()
+    pricer = Pricer()
+    judge = _bare(judge_model) if judge_model else None
     for case in cases:
         for arm in arms:
-            recorded = (
-                (arm.replay or {}).get(case.id)
-                if arm.replay is not None
-                else (
-                    case.baseline_response
-                    if arm.label == BASELINE
-                    else case.recorded.get(arm.label)
-                )
-            )
+            if arm.replay is not None:
+                recorded = arm.replay.get(case.id)
+            elif arm.label == BASELINE:
+                recorded = case.baseline_response
+            else:
+                recorded = case.recorded.get(arm.label)
             if recorded is not None or arm.provider is None:
-                est.cached_or_replayed += 1 if recorded is not None else 0
+                est.cached_or_replayed += recorded is not None
                 continue
-            e = estimate_call(case.request, arm.model, recorded=case.baseline_response)
+            e = estimate_call(
+                case.request, arm.model, recorded=case.baseline_response, pricer=pricer
+            )
             est.calls += repeats
             est.input_tokens += e.input_tokens * repeats
             est.output_tokens += e.output_tokens * repeats
@@ -325,22 +327,17 @@ def _estimate(
             else:
                 est.cost_usd += e.cost_usd * repeats
                 est.max_cost_usd += (e.max_cost_usd or e.cost_usd) * repeats
-        if judge_model:
+        if judge is not None:
             # two orders per candidate and repeat; the prompt holds both answers
             n = 2 * repeats * (len(arms) - 1)
-            e = estimate_call(case.request, _bare(judge_model))
+            e = estimate_call(case.request, judge, pricer=pricer)
+            prompt = e.input_tokens + 2 * e.output_tokens + 300
             est.calls += n
-            est.input_tokens += (e.input_tokens + 2 * e.output_tokens + 300) * n
+            est.input_tokens += prompt * n
             est.output_tokens += 60 * n
-            from switchover.chat import Usage
-            from switchover.evaluate.checks import response_cost
-
-            c = response_cost(
-                _bare(judge_model),
-                Usage(input_tokens=e.input_tokens + 2 * e.output_tokens + 300, output_tokens=60),
-            )
+            c = pricer.cost(judge, Usage(input_tokens=prompt, output_tokens=60))
             if c is None:
-                unpriced.add(judge_model)
+                unpriced.add(judge_model or judge)
             else:
                 est.cost_usd += c * n
                 est.max_cost_usd += c * n

@@ -27,12 +27,13 @@ from switchover.chat import ChatRequest, ChatResponse, Message
 from switchover.errors import AuthError, ModelNotFoundError, ProviderError, RateLimitError, redact
 from switchover.evaluate.cache import (
     CACHE_VERSION,
+    Pricer,
     ResponseCache,
     adapt_key,
     cache_key,
     estimate_input_tokens,
 )
-from switchover.evaluate.checks import Check, check_case, response_cost
+from switchover.evaluate.checks import Check, check_case
 from switchover.evaluate.judge import Judge
 from switchover.evaluate.ratelimit import RateLimiter
 from switchover.evaluate.results import ArmOutput, Case, CaseResult, ErrorInfo
@@ -148,6 +149,7 @@ class Runner:
         self.on_progress = on_progress
         self.on_case = on_case
         self.stats = RunStats()
+        self.pricer = Pricer()
         self._stop = False
         self._total = 0
 
@@ -238,8 +240,8 @@ class Runner:
             return case.baseline_response
         return case.recorded.get(arm.label)
 
-    @staticmethod
     def _make_output(
+        self,
         arm: Arm,
         repeat: int,
         resp: ChatResponse,
@@ -256,7 +258,7 @@ class Runner:
             response=resp.model_copy(update={"raw": None}) if resp.raw is not None else resp,
             latency_s=resp.latency_s,
             ttft_s=resp.ttft_s,
-            cost_usd=response_cost(arm.model, resp.usage),
+            cost_usd=self.pricer.cost(arm.model, resp.usage),
             cached=cached,
             replayed=replayed,
             changes=changes,
