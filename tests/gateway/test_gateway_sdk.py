@@ -187,3 +187,13 @@ async def test_anthropic_async(gateway_url: tuple[str, str]) -> None:
         assert msg.stop_reason in ("end_turn", "max_tokens")
         with pytest.raises(anthropic.NotFoundError):
             await client.messages.create(model="nope", max_tokens=5, messages=USER)  # type: ignore[arg-type]
+
+
+def test_openai_responses_api(gateway_url: tuple[str, str]) -> None:
+    _, url = gateway_url
+    with _oai(url) as client:
+        resp = client.responses.create(model="support-bot", input="How do I reset my password?")
+        assert resp.output_text
+        with client.responses.stream(model="support-bot", input="Reset my password") as stream:
+            text = "".join(e.delta for e in stream if e.type == "response.output_text.delta")
+        assert text
