@@ -149,3 +149,34 @@ def test_prompt_declined(example: Path) -> None:
     result = runner.invoke(app, ["init", "--path", str(example), "--prompt"], input="\nn\n")
     assert result.exit_code == 0, result.output
     assert load_config(example / "switchover.toml").migrations == []
+
+
+def test_upstreams_per_platform(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        "A=gpt-4o-2024-08-06\nB=claude-3-5-haiku-20241022\n", encoding="utf-8"
+    )
+    catalog = get_catalog()
+    risk = find_at_risk(scan_project(tmp_path, TODAY), catalog, TODAY)
+    assert {r.entry.platform for r in risk} >= {"openai"}
+    from switchover.project.init import upstream_provider
+
+    def first(provider: str, platform: str) -> str | None:
+        entry = next(e for e in catalog.entries if (e.provider, e.platform) == (provider, platform))
+        return upstream_provider(entry)
+
+    assert first("openai", "openai") == "openai"
+    assert first("openai", "azure") == "azure"
+    assert first("anthropic", "anthropic") == "anthropic"
+    assert first("google", "gemini-api") == "gemini"
+    assert first("anthropic", "bedrock") is None
+    assert first("mistral", "azure") is None
+    plan = build_plan(tmp_path, TODAY, to=["gpt-6-luna"])
+    text = render_toml(plan)
+    path = tmp_path / "switchover.toml"
+    path.write_text(text, encoding="utf-8")
+    cfg = load_config(path)
+    for m in cfg.migrations:
+        assert m.baseline_upstream in (None, *cfg.upstreams)
+    assert all(
+        u.provider in {"openai", "anthropic", "gemini", "azure"} for u in cfg.upstreams.values()
+    )

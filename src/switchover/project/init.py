@@ -30,13 +30,27 @@ __all__ = [
 #: a model shutting down within this many days counts as at risk even if not yet deprecated
 RISK_HORIZON_DAYS = 180
 
+#: registered provider (switchover.providers) -> the variable its key is read from
 _API_KEY_ENV = {
     "openai": "OPENAI_API_KEY",
     "anthropic": "ANTHROPIC_API_KEY",
     "gemini": "GEMINI_API_KEY",
-    "google": "GEMINI_API_KEY",
     "azure": "AZURE_OPENAI_API_KEY",
 }
+
+
+def upstream_provider(entry: ModelEntry) -> str | None:
+    """The registered provider that serves ``entry``, or None (Bedrock, Vertex, ... are not
+    built in: the upstream is left for the user to configure)."""
+    if entry.platform == "azure" and entry.provider == "openai":
+        return "azure"
+    if entry.platform == "openai":
+        return "openai"
+    if entry.platform == "anthropic":
+        return "anthropic"
+    if entry.platform == "gemini-api":
+        return "gemini"
+    return None
 
 
 @dataclass
@@ -196,13 +210,14 @@ def render_toml(plan: InitPlan) -> str:
         'store = "sqlite:///.switchover/state.db"',
         'reports_dir = "switchover-reports"',
     ]
-    providers = sorted(
-        {m.old.provider for m in plan.migrations} | {m.new.provider for m in plan.migrations}
-    )
-    for p in providers:
-        lines += ["", f"[upstreams.{p}]", f"provider = {_q(p)}"]
-        if p in _API_KEY_ENV:
-            lines.append(f"api_key_env = {_q(_API_KEY_ENV[p])}")
+    ups = {upstream_provider(e) for m in plan.migrations for e in (m.old, m.new)}
+    for p in sorted(u for u in ups if u is not None):
+        lines += [
+            "",
+            f"[upstreams.{p}]",
+            f"provider = {_q(p)}",
+            f"api_key_env = {_q(_API_KEY_ENV[p])}",
+        ]
     for m in plan.migrations:
         lines += [
             "",
@@ -220,8 +235,8 @@ def render_toml(plan: InitPlan) -> str:
         if m.owner:
             lines.append(f"owner = {_q(m.owner)}")
         lines += [
-            f"baseline_upstream = {_q(m.old.provider)}",
-            f"candidate_upstream = {_q(m.new.provider)}",
+            *_upstream_line("baseline_upstream", m.old),
+            *_upstream_line("candidate_upstream", m.new),
             'adaptation = "lenient"  # "strict": refuse lossy parameter changes',
             "",
             "[migrations.eval]",
@@ -236,6 +251,13 @@ def render_toml(plan: InitPlan) -> str:
             "# default gates; add [migrations.rollout] to change it (docs/rollout.md).",
         ]
     return "\n".join(lines) + "\n"
+
+
+def _upstream_line(key: str, entry: ModelEntry) -> list[str]:
+    up = upstream_provider(entry)
+    if up is None:
+        return [f"# {key}: no built-in provider for {entry.platform}; add an [upstreams] entry"]
+    return [f"{key} = {_q(up)}"]
 
 
 def write_plan(path: Path, text: str, *, force: bool = False) -> None:
