@@ -130,6 +130,12 @@ def test_bad_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert (code, "JSON object" in err) == (2, True)
     code, _, err = _run(capsys, "adapt", "--to", "gpt-5", str(tmp_path / "missing.json"))
     assert (code, "cannot read" in err) == (2, True)
+    binary = tmp_path / "binary.json"
+    binary.write_bytes(b"\x00\xff\xfe{")
+    code, _, err = _run(capsys, "adapt", "--to", "gpt-5", str(binary))
+    assert (code, "not UTF-8" in err, "Traceback" in err) == (2, True, False)
+    code, _, err = _run(capsys, "adapt", "--to", "gpt-5", str(_file(tmp_path, " \n", "e.json")))
+    assert (code, "the file is empty" in err) == (2, True)
     wrong = _file(tmp_path, {"model": "gpt-4o", "messages": []}, "empty.json")
     code, _, err = _run(capsys, "adapt", "--to", "gpt-5", str(wrong))
     assert code == 2

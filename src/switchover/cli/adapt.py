@@ -26,6 +26,12 @@ def read_request(path: Path, fmt: str = "auto", *, model: str | None = None) -> 
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot read the request file: {exc.strerror}", path=str(path)) from exc
+    except UnicodeDecodeError:
+        raise InputError(
+            "not UTF-8 text", path=str(path), hint="Pass the request as a JSON file."
+        ) from None
+    if not text.strip():
+        raise InputError("the file is empty", path=str(path), hint="Write the request as JSON.")
     try:
         body = json.loads(text)
     except json.JSONDecodeError as exc:
