@@ -286,6 +286,12 @@ def load_config(path: Path | str | None = None, *, required: bool = True) -> Con
         text = p.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"not UTF-8 text ({exc.reason})", path=str(p)) from None
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read the file: {exc.strerror}",
+            path=str(p),
+            hint="Pass the path of a switchover.toml file with --config.",
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -50,3 +50,21 @@ def test_check_error_exits_2_without_traceback(
     assert "switchover.toml:5" in err
     assert "colour" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["config", "check", "-c", "{dir}"], "cannot read the file"),
+        (["config", "schema", "-o", "{dir}/no/such/dir/s.json"], "cannot write the schema"),
+    ],
+)
+def test_unusable_paths_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main([arg.format(dir=tmp_path) for arg in argv])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert str(tmp_path) in err

@@ -8,6 +8,7 @@ import typer
 
 from switchover.cli._output import console, print_json
 from switchover.config import Config, load_config
+from switchover.errors import InputError
 
 __all__ = ["register"]
 
@@ -29,7 +30,14 @@ def schema(
     if output is None:
         typer.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(
+                f"cannot write the schema: {exc.strerror}",
+                path=str(output),
+                hint="Pass a writable file path with --output.",
+            ) from None
         console.print(f"wrote {output}")
 
 
