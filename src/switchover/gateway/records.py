@@ -104,33 +104,37 @@ class RecordPipeline:
 
     # -- worker ---------------------------------------------------------------------------
     def _run(self) -> None:
+        # Wake every flush interval and take everything queued in one go: a thread that
+        # woke per job would compete for the GIL with the event loop on every request
+        # (each socket call on the loop releases it) and add milliseconds to its latency.
         backoff = self.flush_interval_s
-        next_flush = time.monotonic() + self.flush_interval_s
+        next_flush = 0.0
         while True:
-            stopping = self._stop.is_set()
+            stopping = self._stop.wait(self.flush_interval_s)
+            self._busy = True
             try:
-                job = self.queue.get(timeout=max(0.0, min(0.05, next_flush - time.monotonic())))
-            except queue.Empty:
-                job = None
-            if job is not None:
-                self._busy = True
-                try:
-                    self._process(job)
-                except Exception:  # one bad answer must not stop recording
-                    _log.exception("could not process a request record")
-                finally:
-                    self._busy = False
-            now = time.monotonic()
-            if self.pending and (len(self.pending) >= _BATCH or now >= next_flush or stopping):
-                if self._flush():
-                    backoff = self.flush_interval_s
-                else:
-                    backoff = min(backoff * 2, 5.0)
-                next_flush = now + backoff
-            elif now >= next_flush:
-                next_flush = now + self.flush_interval_s
+                while True:
+                    try:
+                        job = self.queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    try:
+                        self._process(job)
+                    except Exception:  # one bad answer must not stop recording
+                        _log.exception("could not process a request record")
+                now = time.monotonic()
+                if self.pending and (now >= next_flush or stopping):
+                    while self.pending and self._flush():
+                        pass
+                    if self.store_ok:
+                        backoff = self.flush_interval_s
+                    else:
+                        backoff = min(backoff * 2, 5.0)
+                        next_flush = now + backoff
+            finally:
+                self._busy = False
             self.metrics.records_pending.set(len(self.pending) + self.queue.qsize())
-            if stopping and self.queue.empty() and (not self.pending or not self.store_ok):
+            if stopping:
                 return
 
     def _flush(self) -> bool:
