@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from switchover.chat import ChatRequest, Message, ResponseFormat, Tool
 from switchover.providers.sim import BUILTIN_PROFILES, SimEngine
@@ -188,3 +190,37 @@ def test_simulated_rewriter() -> None:
     assert json.loads(resp.text)["variants"] == out
     plain = ChatRequest(model="m", messages=[Message.user(user)])
     assert not is_rewrite_request(plain)
+
+
+_WORDS = st.sampled_from(["Answer", "the", "customer", "politely", "order", "JSON", "tools", "A1"])
+_SENT = st.lists(_WORDS, min_size=1, max_size=6).map(lambda ws: " ".join(ws) + ".")
+_LINE = st.lists(_SENT, min_size=1, max_size=3).map(" ".join)
+_INSTRUCTION = st.sampled_from(
+    [
+        "Never use markdown.",
+        "Return bare JSON with no code fences.",
+        "Call tools with exactly the argument names in their schemas.",
+        "Be concise.",
+    ]
+)
+
+
+@given(
+    lines=st.lists(_LINE, min_size=1, max_size=5),
+    where=st.integers(min_value=0, max_value=5),
+    instruction=_INSTRUCTION,
+    own_line=st.booleans(),
+)
+def test_strip_inverts_adding_an_instruction(
+    lines: list[str], where: int, instruction: str, own_line: bool
+) -> None:
+    base = "\n".join(lines)
+    at = min(where, len(lines))
+    if own_line:
+        variant = "\n".join([*lines[:at], instruction, *lines[at:]])
+    else:  # appended to the end of a line, as its own sentence
+        i = min(at, len(lines) - 1)
+        variant = "\n".join([*lines[:i], lines[i] + " " + instruction, *lines[i + 1 :]])
+    assert read_instructions(base).names() == []
+    assert read_instructions(variant).any
+    assert strip_instructions(variant) == base
