@@ -42,7 +42,7 @@ _MIGRATION = typer.Option(
 _STORE = typer.Option(
     None,
     "--store",
-    help=f"Store URL (default: [project] store in switchover.toml, else {DEFAULT_STORE_URL}).",
+    help=f"Store URL (default: project.store in switchover.toml, else {DEFAULT_STORE_URL}).",
 )
 _CONFIG = typer.Option(None, "--config", "-c", help="Path to switchover.toml.")
 _JSON = typer.Option(False, "--json", help="Print JSON.")

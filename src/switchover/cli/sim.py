@@ -22,7 +22,7 @@ sim_app = typer.Typer(
 _PROFILES_OPT = typer.Option(
     None,
     "--profiles",
-    help="TOML or JSON file: [profiles.NAME] definitions and [models] glob -> profile.",
+    help="TOML or JSON file: profiles.NAME tables (definitions), a models table (glob -> profile).",
 )
 
 
