@@ -124,3 +124,23 @@ def test_a_winner_that_does_not_hold_is_not_confirmed() -> None:
     assert any("did not hold" in r for r in check.reasons)
     result.holdout = check
     assert "did not hold" in _summary(result)
+
+
+def test_rerun_resumes_from_the_store() -> None:
+    from switchover.store import open_store
+
+    cfg = load_config(EXAMPLE / "switchover.toml")
+    store = open_store("sqlite://:memory:")
+    try:
+        opts = _options(
+            variants=load_variants(EXAMPLE / "tune-variants.toml"), sample=60, store=store
+        )
+        first = run_tune(cfg, opts)
+        second = run_tune(cfg, opts)
+    finally:
+        store.close()
+    assert first.result.dev_run_id == second.result.dev_run_id
+    assert first.result.dev_run_id.startswith("tune-")
+    assert any("resumed run" in w for w in second.dev_report.warnings)
+    assert second.result.winner == first.result.winner
+    assert [v.rank for v in second.result.variants] == [v.rank for v in first.result.variants]

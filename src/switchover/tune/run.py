@@ -89,7 +89,9 @@ def _common_prompt(cases: Sequence[Case]) -> str | None:
     return prompts.pop() if len(prompts) == 1 else None
 
 
-def _eval_options(opts: TuneOptions, mig: Migration, run_id: str, phase: str) -> EvalOptions:
+def _eval_options(
+    opts: TuneOptions, mig: Migration, phase: str, run_id: str | None = None
+) -> EvalOptions:
     cb = opts.on_progress
     return EvalOptions(
         migration=mig.name,
@@ -120,10 +122,12 @@ async def _evaluate(
     phase: str,
 ) -> EvalReport:
     ids = [c.id for c in cases]
-    bits = [mig.name, phase, ids, [v.model_dump() for v in variants], base]
     plan: EvalPlan = plan_evaluation(
-        _config_with(cfg, mig, variants, base), _eval_options(opts, mig, _run_id(bits), phase)
+        _config_with(cfg, mig, variants, base), _eval_options(opts, mig, phase)
     )
+    # the engine's run id covers the dataset, arms, checks and judge; add the split, so a
+    # re-run resumes this very run and nothing else
+    plan.run_id = _run_id([plan.run_id, phase, ids])
     wanted = set(ids)
     plan.cases = [c for c in plan.cases if c.id in wanted]
     return await execute(plan)
@@ -133,7 +137,7 @@ async def _all_cases(cfg: Config, mig: Migration, opts: TuneOptions) -> list[Cas
     """The plan's (sampled) cases, read through the engine's own planning."""
     probe_store = open_store("sqlite://:memory:")
     try:
-        options = _eval_options(opts, mig, "tune-probe", "probe")
+        options = _eval_options(opts, mig, "probe", "tune-probe")
         options.store = probe_store
         plan = plan_evaluation(_config_with(cfg, mig, [], None), options)
         await plan.aclose()
