@@ -61,6 +61,34 @@ def test_port_in_use_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
     assert "cannot listen" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--port", "99999"], "--port"),
+        (["--port", "-1"], "--port"),
+        (["--time-scale", "-1"], "--time-scale"),
+    ],
+)
+def test_out_of_range_flags_are_usage_errors(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["sim", "serve", *argv])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_address_not_on_this_machine_names_the_host(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["sim", "serve", "--host", "192.0.2.1", "--port", "0"])  # TEST-NET-1
+    assert info.value.code == 3
+    err = capsys.readouterr().err
+    assert "cannot listen on 192.0.2.1:0" in err
+    assert "Check --host" in err
+
+
 def test_serve_answers_over_http() -> None:
     cmd = [sys.executable, "-m", "switchover", "sim", "serve", "--port", "0", "--time-scale", "0"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -94,11 +94,11 @@ def profiles(
 @sim_app.command("serve")
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
-    port: int = typer.Option(8000, "--port", help="Port (0 picks a free one)."),
+    port: int = typer.Option(8000, "--port", min=0, max=65535, help="Port (0 picks a free one)."),
     profiles_file: Path | None = _PROFILES_OPT,
     seed: int = typer.Option(0, "--seed", help="Seed: same seed and requests, same answers."),
     time_scale: float | None = typer.Option(
-        None, "--time-scale", help="Multiply simulated latencies (0 = answer at once)."
+        None, "--time-scale", min=0.0, help="Multiply simulated latencies (0 = answer at once)."
     ),
     no_rules: bool = typer.Option(
         False, "--no-rules", help="Do not enforce the catalog's parameter rules."

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import socket
 import threading
@@ -45,10 +46,13 @@ def _bind(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
+        bad_host = isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL
         raise ProviderError(
             f"cannot listen on {host}:{port}: {exc.strerror}",
             provider="sim",
-            hint="Pick another --port (0 picks a free one).",
+            hint="Check --host (an address of this machine, e.g. 127.0.0.1)."
+            if bad_host
+            else "Pick another --port (0 picks a free one).",
         ) from None
     return sock
 
