@@ -106,3 +106,26 @@ def test_user_errors_exit_2_without_traceback(
     code, out = _run_main(["eval", "-c", str(plan), "--store", "mysql://x"], capsys)
     assert code == 2
     assert "unsupported store URL" in out
+
+
+def test_progress_bar_on_a_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_plan: Callable[..., Path]
+) -> None:
+    import io
+
+    from rich.console import Console
+
+    from switchover.cli import eval as eval_cli
+    from switchover.config import load_config
+    from switchover.evaluate.engine import EvalOptions, plan_evaluation
+
+    buf = io.StringIO()
+    monkeypatch.setattr(eval_cli, "err_console", Console(file=buf, force_terminal=True))
+    plan = plan_evaluation(
+        load_config(make_plan(tmp_path, n=12)),
+        EvalOptions(store_url="sqlite://:memory:", n_resamples=200),
+    )
+    report = eval_cli._run(plan)
+    assert report.meta.n_cases == 12
+    assert plan.options.on_progress is not None  # the bar's callback was installed
+    assert "cases/s" in buf.getvalue()

@@ -53,9 +53,12 @@ __all__ = [
     "EvalOptions",
     "EvalPlan",
     "execute",
+    "make_provider",
     "plan_evaluation",
     "run_evaluation",
     "run_evaluation_async",
+    "upstream_for",
+    "write_reports",
 ]
 
 #: group names accepted in ``eval.checks`` besides the check names themselves
@@ -677,3 +680,8 @@ def write_reports(
         tmp.replace(path)
         paths.append(path)
     return paths
+
+
+# Public names for other commands (``switchover tune`` builds its own arms with these).
+upstream_for = _upstream_for
+make_provider = _make_provider
