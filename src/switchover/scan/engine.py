@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 import time
@@ -20,7 +21,7 @@ from switchover.scan.enrich import Enricher
 from switchover.scan.facts import FileFacts
 from switchover.scan.findings import Finding, ScanReport, ScanStats
 from switchover.scan.literals import ModelMatcher
-from switchover.scan.reader import FileOutcome, Limits, read_file
+from switchover.scan.reader import FileOutcome, Limits, parse_file, prefiltered, unreadable
 from switchover.scan.resolver import Index
 from switchover.scan.walker import DEFAULT_SKIP_DIRS, Walker
 
@@ -88,11 +89,16 @@ def _read_batch(
     keep: list[FileOutcome] = []
     unmatched = 0
     for path, rel, kind in batch:
-        out = read_file(path, rel, kind, matcher, limits)
-        if out.status == "unmatched":
+        # Hot loop: most files are read and rejected here without any allocation but the bytes.
+        try:
+            data = prefiltered(path, matcher, limits)
+        except OSError as exc:
+            keep.append(unreadable(rel, exc))
+            continue
+        if data is None:
             unmatched += 1
         else:
-            keep.append(out)
+            keep.append(parse_file(data, rel, kind, matcher, limits))
     return keep, unmatched
 
 
@@ -117,8 +123,14 @@ def _outcomes(
             yield _read_batch(batch, matcher, limits)
         return
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-    with ctx.Pool(jobs, initializer=_init_worker, initargs=(known, limits)) as pool:
-        yield from pool.imap_unordered(_work, _batches(_chain(head, items)))
+    # Objects that exist before the fork are never collected in the workers: keeping the
+    # collector off them spares copying every page of the parent's heap (copy-on-write).
+    gc.freeze()
+    try:
+        with ctx.Pool(jobs, initializer=_init_worker, initargs=(known, limits)) as pool:
+            yield from pool.imap_unordered(_work, _batches(_chain(head, items)))
+    finally:
+        gc.unfreeze()
 
 
 def _chain(head: list[_Item], rest: Iterable[_Item]) -> Iterator[_Item]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 
 from switchover.scan.extract_config import ConfigParseError, extract_config
@@ -11,7 +12,15 @@ from switchover.scan.extract_tree import extract_tree
 from switchover.scan.facts import Expr, FileFacts, RawSite
 from switchover.scan.literals import ModelMatcher
 
-__all__ = ["FileOutcome", "Limits", "read_file"]
+__all__ = [
+    "FileOutcome",
+    "Limits",
+    "parse_file",
+    "prefiltered",
+    "read_bytes",
+    "read_file",
+    "unreadable",
+]
 
 _TREE = {
     "javascript": "javascript",
@@ -41,16 +50,59 @@ class FileOutcome:
     warning: str | None = None
 
 
-def read_file(path: str, rel: str, kind: str, matcher: ModelMatcher, limits: Limits) -> FileOutcome:
+_FIRST_READ = 1 << 16  # most source files fit; a bigger first buffer costs an mmap per file
+
+
+def read_bytes(path: str, limit: int) -> bytes:
+    """Up to ``limit`` bytes of ``path``: one ``read`` for small files, no big preallocation."""
+    fd = os.open(path, os.O_RDONLY)
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(limits.max_bytes + 1)
+        data = os.read(fd, min(_FIRST_READ, limit))
+        if len(data) < _FIRST_READ or len(data) >= limit:
+            return data
+        parts = [data]
+        size = len(data)
+        while size < limit:
+            chunk = os.read(fd, min(1 << 20, limit - size))
+            if not chunk:
+                break
+            parts.append(chunk)
+            size += len(chunk)
+        return b"".join(parts)
+    finally:
+        os.close(fd)
+
+
+def prefiltered(path: str, matcher: ModelMatcher, limits: Limits) -> bytes | None:
+    """The file's bytes when it is text that passes the prefilter (or unreadable: raises OSError),
+    ``b""`` for a binary file, ``None`` when the prefilter rejects it (the common, cheap case)."""
+    data = read_bytes(path, limits.max_bytes + 1)
+    if data.find(b"\x00", 0, 8192) != -1:
+        return b""
+    return data if matcher.prefilter(data) else None
+
+
+def read_file(path: str, rel: str, kind: str, matcher: ModelMatcher, limits: Limits) -> FileOutcome:
+    """Read, prefilter and parse one file."""
+    try:
+        data = prefiltered(path, matcher, limits)
     except OSError as exc:
-        return FileOutcome(rel, "unreadable", warning=f"{rel}: cannot read ({exc.strerror or exc})")
-    if b"\x00" in data[:8192]:
-        return FileOutcome(rel, "binary")
-    if not matcher.prefilter(data):
+        return unreadable(rel, exc)
+    if data is None:
         return FileOutcome(rel, "unmatched")
+    return parse_file(data, rel, kind, matcher, limits)
+
+
+def unreadable(rel: str, exc: OSError) -> FileOutcome:
+    return FileOutcome(rel, "unreadable", warning=f"{rel}: cannot read ({exc.strerror or exc})")
+
+
+def parse_file(
+    data: bytes, rel: str, kind: str, matcher: ModelMatcher, limits: Limits
+) -> FileOutcome:
+    """Parse the bytes of a file that passed :func:`prefiltered` (``b""`` = binary)."""
+    if not data:
+        return FileOutcome(rel, "binary")
     if len(data) > limits.max_bytes:
         return FileOutcome(
             rel, "too_large", warning=f"{rel}: larger than {limits.max_bytes} bytes, skipped"
