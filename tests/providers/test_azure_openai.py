@@ -141,6 +141,9 @@ def test_missing_endpoint_is_a_config_error() -> None:
     with pytest.raises(ConfigError) as ei:
         azure.create_provider(ProviderSettings(api_key=KEY))
     assert "AZURE_OPENAI_ENDPOINT" in (ei.value.hint or "")
+    with pytest.raises(ConfigError, match="not an http:// or https:// URL") as bad:
+        azure.create_provider(ProviderSettings(api_key=KEY, base_url="my-res.openai.azure.com"))
+    assert bad.value.field == "base_url"
 
 
 async def test_our_urls_match_the_official_azure_sdk(wire: WireServer) -> None:

@@ -8,6 +8,8 @@ import sys
 import pytest
 
 import switchover.providers as providers
+from switchover.errors import ConfigError
+from switchover.providers import ProviderSettings, create_provider
 
 
 def test_importing_the_package_does_not_import_httpx() -> None:
@@ -30,3 +32,10 @@ def test_builtin_openai_providers_are_registered() -> None:
     for name in ("openai", "openai-responses", "openai-compatible", "azure"):
         assert name in names
     assert providers.API_IDS["openai.responses"] == "switchover.providers.openai_responses"
+
+
+@pytest.mark.parametrize("base_url", ["not a url", "ftp://127.0.0.1/v1", "127.0.0.1:8000/v1"])
+def test_base_url_without_http_scheme_is_a_config_error(base_url: str) -> None:
+    with pytest.raises(ConfigError, match="not an http:// or https:// URL") as info:
+        create_provider("openai", ProviderSettings(api_key="k", base_url=base_url))
+    assert (info.value.field, info.value.exit_code) == ("base_url", 2)

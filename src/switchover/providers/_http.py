@@ -29,6 +29,7 @@ import httpx
 from switchover.chat import ChatRequest, ChatResponse, StreamAccumulator, StreamEvent
 from switchover.errors import (
     AuthError,
+    ConfigError,
     InputError,
     ModelNotFoundError,
     ModelRetiredError,
@@ -50,6 +51,7 @@ __all__ = [
     "HTTPProvider",
     "StreamDecoderProtocol",
     "backoff_delay",
+    "check_base_url",
     "error_from_response",
     "parse_retry_after",
 ]
@@ -217,6 +219,16 @@ class _CallMeta:
     ended: float | None = None
 
 
+def check_base_url(url: str) -> None:
+    """Reject a base URL httpx could never send to (``ConfigError``, before any request)."""
+    if url and not url.lower().startswith(("http://", "https://")):
+        raise ConfigError(
+            f"base URL {url!r} is not an http:// or https:// URL",
+            field="base_url",
+            hint='Write the full URL, e.g. "https://api.openai.com/v1".',
+        )
+
+
 class HTTPProvider(Provider):
     """Base class of the HTTP providers; see the module docstring."""
 
@@ -245,6 +257,7 @@ class HTTPProvider(Provider):
             self.name = name
         self._key_required = self.key_required if key_required is None else key_required
         self.base_url = (self.settings.base_url or self.default_base_url or "").rstrip("/")
+        check_base_url(self.base_url)
         key_env = self.settings.api_key_env or self.default_key_env
         self._key_env = key_env
         key = self.settings.api_key or (os.environ.get(key_env) if key_env else None) or None

@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from switchover.chat import ChatRequest
 from switchover.errors import ConfigError, register_secret
+from switchover.providers._http import check_base_url
 from switchover.providers.base import ProviderSettings
 from switchover.providers.openai_chat import OpenAIChatProvider
 
@@ -52,6 +53,7 @@ class AzureOpenAIProvider(OpenAIChatProvider):
                 hint="Set base_url or AZURE_OPENAI_ENDPOINT "
                 '(e.g. "https://my-resource.openai.azure.com").',
             )
+        check_base_url(endpoint)
         super().__init__(settings, **kwargs)
         self.base_url = endpoint.rstrip("/")
         self.api_version = str(
