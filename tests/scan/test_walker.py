@@ -134,3 +134,27 @@ def test_walker_symlink_loop_and_single_file(tmp_path: Path) -> None:
 )
 def test_file_kind(name: str, kind: str | None) -> None:
     assert file_kind(name) == kind
+
+
+def test_combined_regex_agrees_with_rule_by_rule_matching() -> None:
+    rules = parse_gitignore("*.log\nbuild/\n/dist\ndocs/**/*.tmp\na?c\n[ab]x.py\n", "") + (
+        parse_gitignore("secret.env\ncache/\n", "pkg/sub")
+    )
+    fast = IgnoreStack(rules)
+    slow = IgnoreStack(rules)
+    slow._any = None  # force the rule-by-rule path
+    paths = [
+        "x.log", "a/b/x.log", "build", "a/build", "dist", "a/dist", "docs/a/b/c.tmp", "abc",
+        "a/abc", "ax.py", "cx.py", "pkg/sub/secret.env", "pkg/secret.env", "pkg/sub/cache",
+        "pkg/sub/deep/cache", "cache", "keep.py",
+    ]  # fmt: skip
+    for path in paths:
+        for is_dir in (False, True):
+            assert fast.ignored(path, is_dir) == slow.ignored(path, is_dir), (path, is_dir)
+    assert fast.ignored("a/b/x.log", False)
+    assert not fast.ignored("build", False)
+    assert fast.ignored("pkg/sub/deep/cache", True)
+    assert not fast.ignored("cache", True)
+    with_negation = IgnoreStack(parse_gitignore("*.log\n!keep.log\n", ""))
+    assert with_negation._any is None
+    assert not with_negation.ignored("keep.log", False)

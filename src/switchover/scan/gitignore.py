@@ -91,6 +91,13 @@ class IgnoreStack:
 
     def __init__(self, rules: list[IgnoreRule] | None = None) -> None:
         self.rules: list[IgnoreRule] = list(rules or [])
+        # Without negations "ignored" is "any rule matches": one regex for files, one for dirs.
+        self._any: tuple[re.Pattern[str], re.Pattern[str]] | None = None
+        if not any(r.negate for r in self.rules):
+            self._any = (
+                _combined([r for r in self.rules if not r.dir_only]),
+                _combined(self.rules),
+            )
 
     def with_dir(self, directory: Path, rel: str) -> IgnoreStack:
         """The stack extended with ``directory/.gitignore`` (if any)."""
@@ -104,6 +111,8 @@ class IgnoreStack:
 
     def ignored(self, rel: str, is_dir: bool) -> bool:
         """Whether ``rel`` (relative to the scan root, '/'-separated) is ignored."""
+        if self._any is not None:
+            return self._any[is_dir].match(rel) is not None
         result = False
         for rule in self.rules:
             if rule.dir_only and not is_dir:
@@ -117,3 +126,14 @@ class IgnoreStack:
             if rule.regex.match(sub):
                 result = not rule.negate
         return result
+
+
+def _combined(rules: list[IgnoreRule]) -> re.Pattern[str]:
+    """One regex over the root-relative path matching when any of ``rules`` does."""
+    if not rules:
+        return re.compile(r"(?!)")
+    alts = []
+    for rule in rules:
+        inner = rule.regex.pattern[1:-1]  # compile_pattern always writes ^...$
+        alts.append(re.escape(rule.base) + "/" + inner if rule.base else inner)
+    return re.compile("^(?:" + "|".join(alts) + ")$")

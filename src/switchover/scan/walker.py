@@ -161,54 +161,73 @@ class Walker:
         base = IgnoreStack()
         if self.use_gitignore:
             base = _with_git_excludes(root, base)
-        stack: list[tuple[Path, str, IgnoreStack]] = [(root, "", base)]
+        stack: list[tuple[str, str, IgnoreStack]] = [(str(root), "", base)]
+        stats = self.stats
+        filtered = bool(self.include or self.exclude)
+        use_gitignore = self.use_gitignore
         while stack:
             directory, rel_dir, ignores = stack.pop()
             try:
                 with os.scandir(directory) as it:
                     entries = list(it)
             except OSError as exc:
-                self.stats.warnings.append(f"{rel_dir or '.'}: cannot list ({exc.strerror})")
+                stats.warnings.append(f"{rel_dir or '.'}: cannot list ({exc.strerror})")
                 continue
-            if self.use_gitignore and any(e.name == ".gitignore" for e in entries):
-                ignores = ignores.with_dir(directory, rel_dir)
-            subdirs: list[tuple[Path, str, IgnoreStack]] = []
+            if use_gitignore and any(e.name == ".gitignore" for e in entries):
+                ignores = ignores.with_dir(Path(directory), rel_dir)
+            check_ignores = use_gitignore and bool(ignores.rules)
+            prefix = rel_dir + "/" if rel_dir else ""
+            subdirs: list[tuple[str, str, IgnoreStack]] = []
+            seen = 0
             for entry in entries:
-                rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+                name = entry.name
                 try:
-                    is_dir = entry.is_dir()
+                    is_dir = entry.is_dir()  # d_type: no stat unless the entry is a symlink
                 except OSError:
                     continue
                 if is_dir:
-                    if entry.name in self.skip_dirs or self._excluded(rel, True):
-                        self.stats.dirs_skipped += 1
+                    rel = prefix + name
+                    if self._skip_dir(entry, rel, ignores, seen_dirs):
                         continue
-                    if self.use_gitignore and ignores.ignored(rel, True):
-                        self.stats.dirs_skipped += 1
-                        continue
-                    try:
-                        dst = entry.stat()
-                    except OSError:
-                        self.stats.warnings.append(f"{rel}: broken symlink")
-                        continue
-                    key = (dst.st_dev, dst.st_ino)
-                    if key in seen_dirs:
-                        if entry.is_symlink():
-                            self.stats.symlink_loops += 1
-                            self.stats.warnings.append(f"{rel}: symlink loop or repeat, skipped")
-                        continue
-                    seen_dirs.add(key)
-                    subdirs.append((Path(entry.path), rel, ignores))
+                    subdirs.append((entry.path, rel, ignores))
                     continue
-                self.stats.files_seen += 1
-                kind = file_kind(entry.name)
-                if kind is None or self._excluded(rel, False):
+                seen += 1
+                kind = file_kind(name)
+                if kind is None:
                     continue
-                if self.use_gitignore and ignores.ignored(rel, False):
-                    self.stats.files_ignored += 1
+                rel = prefix + name
+                if filtered and self._excluded(rel, False):
+                    continue
+                if check_ignores and ignores.ignored(rel, False):
+                    stats.files_ignored += 1
                     continue
                 yield entry.path, rel, kind
+            stats.files_seen += seen
             stack.extend(reversed(subdirs))
+
+    def _skip_dir(
+        self, entry: os.DirEntry[str], rel: str, ignores: IgnoreStack, seen: set[tuple[int, int]]
+    ) -> bool:
+        """Whether not to descend into a directory (skipped, ignored, excluded, a loop)."""
+        if entry.name in self.skip_dirs or self._excluded(rel, True):
+            self.stats.dirs_skipped += 1
+            return True
+        if self.use_gitignore and ignores.ignored(rel, True):
+            self.stats.dirs_skipped += 1
+            return True
+        try:
+            dst = entry.stat()
+        except OSError:
+            self.stats.warnings.append(f"{rel}: broken symlink")
+            return True
+        key = (dst.st_dev, dst.st_ino)
+        if key in seen:
+            if entry.is_symlink():
+                self.stats.symlink_loops += 1
+                self.stats.warnings.append(f"{rel}: symlink loop or repeat, skipped")
+            return True
+        seen.add(key)
+        return False
 
 
 def _glob(pattern: str) -> re.Pattern[str]:
