@@ -146,3 +146,16 @@ def test_bad_rollout_table_names_the_field(
     assert code == 2
     assert "migrations[0].rollout.stages.0.duration_typo" in err
     assert "switchover.toml" in err
+
+
+def test_unknown_migration_next_to_a_plan_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "switchover.toml").write_text(CONFIG, encoding="utf-8")
+    code, err = _fail(capsys, "promote", "-m", "suport-bot")
+    assert code == 2
+    assert "unknown migration 'suport-bot'" in err
+    assert "Known: support-bot." in err
+    with open_store(f"sqlite:///{tmp_path}/state.db") as store:
+        assert store.get_rollout("suport-bot") is None  # nothing was started by the typo

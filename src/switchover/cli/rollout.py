@@ -89,6 +89,12 @@ class _Context:
         stored = self.store.get_plan(self.migration)
         if stored is not None:
             return stored, "store"
+        if migrations and self.store.get_rollout(self.migration) is None:
+            # A plan names its migrations; an unknown name there is almost always a typo.
+            raise UsageError(
+                f"unknown migration {self.migration!r}: not in {path} and not in the store",
+                hint="Known: " + ", ".join(m.name for m in migrations) + ".",
+            )
         return default_plan(self.migration), "default plan (no switchover.toml entry)"
 
     def __enter__(self) -> _Context:
