@@ -291,9 +291,17 @@ async def test_strict_policy_records_lossy_adaptation(
 
 async def test_judge_and_reports(tmp_path: Path, make_plan: Callable[..., Path]) -> None:
     path = make_plan(tmp_path, n=12, eval_extra='judge = "sim:judge"')
-    plan, report = await run(path, store_url="sqlite://:memory:", n_resamples=200)
+    db = f"sqlite:///{tmp_path / 'j.db'}"
+    plan, report = await run(path, store_url=db, n_resamples=200)
     assert plan.judge is not None
     assert report.meta.judge_model == "sim:judge"
+    assert plan.stats is not None
+    assert plan.stats.judge_calls == 24  # both orders per case
+    # a fresh re-run asks the judge nothing again: its answers are cached too
+    plan2, report2 = await run(path, store_url=db, n_resamples=200, fresh=True)
+    assert plan2.stats is not None
+    assert plan2.stats.judge_calls == 0
+    assert [c.judge for c in report2.cases] == [c.judge for c in report.cases]
     judge = next(m for m in report.comparisons[0].metrics if m.name == "judge")
     assert judge.n_cases == 12
     assert all(c.judge and c.judge[0].calls for c in report.cases)

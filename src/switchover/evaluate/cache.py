@@ -10,15 +10,18 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from switchover.chat import ChatRequest, ChatResponse, Usage
+from switchover.chat import ChatRequest, ChatResponse, StreamEvent, Usage
 from switchover.evaluate.checks import response_cost
+from switchover.providers.base import Provider
 from switchover.store import Store
 
 __all__ = [
     "CACHE_VERSION",
+    "CachedProvider",
     "CallEstimate",
     "Pricer",
     "ResponseCache",
@@ -84,6 +87,40 @@ class ResponseCache:
         data = response.model_dump(mode="json", exclude={"raw"}, exclude_defaults=True)
         data["model"] = response.model
         self.store.cache_put(key, {"v": CACHE_VERSION, "response": data})
+
+
+class CachedProvider(Provider):
+    """A provider whose answers go through the response cache (used for the judge, whose
+    requests are deterministic: a re-run asks it nothing again). Live calls and their cost are
+    counted in ``calls`` / ``spent_usd``."""
+
+    def __init__(self, inner: Provider, cache: ResponseCache, *, upstream: str) -> None:
+        self.inner = inner
+        self.cache = cache
+        self.upstream = upstream
+        self.name = inner.name
+        self.calls = 0
+        self.hits = 0
+        self.spent_usd = 0.0
+        self._pricer = Pricer()
+
+    async def complete(self, request: ChatRequest) -> ChatResponse:
+        key = cache_key(request, model=request.model, upstream=self.upstream, repeat=0)
+        hit = self.cache.get(key)
+        if hit is not None:
+            self.hits += 1
+            return hit
+        resp = await self.inner.complete(request)
+        self.calls += 1
+        self.spent_usd += self._pricer.cost(request.model, resp.usage) or 0.0
+        self.cache.put(key, resp)
+        return resp
+
+    def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        return self.inner.stream(request)
+
+    async def aclose(self) -> None:
+        """The wrapped provider is closed by its owner."""
 
 
 def estimate_input_tokens(request: ChatRequest) -> int:

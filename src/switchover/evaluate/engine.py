@@ -569,6 +569,7 @@ def _report(plan: EvalPlan, results: list[Any], stats: RunStats, started: float)
             seen_base.add(r.case_id)
             cost += sum(o.cost_usd or 0.0 for o in r.baseline)
         cost += sum(o.cost_usd or 0.0 for o in r.candidate_outputs)
+    cost += stats.judge_usd  # live judge calls (cached ones cost nothing)
     meta = RunMeta(
         run_id=plan.run_id,
         created=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),

@@ -27,6 +27,7 @@ from switchover.chat import ChatRequest, ChatResponse, Message
 from switchover.errors import AuthError, ModelNotFoundError, ProviderError, RateLimitError, redact
 from switchover.evaluate.cache import (
     CACHE_VERSION,
+    CachedProvider,
     Pricer,
     ResponseCache,
     adapt_key,
@@ -88,6 +89,8 @@ class RunStats:
     abandoned: int = 0  # cases not finished (budget)
     budget_stopped: bool = False
     rate_limited: int = 0  # 429s that reached the runner
+    judge_calls: int = 0  # live judge calls (cached ones are free)
+    judge_usd: float = 0.0
     adaptation_warnings: list[str] = field(default_factory=list)
 
 
@@ -143,6 +146,8 @@ class Runner:
         self.run_id = run_id
         self.cache = cache or ResponseCache(store)
         self.judge = judge
+        if judge is not None and not isinstance(judge.provider, CachedProvider):
+            judge.provider = CachedProvider(judge.provider, self.cache, upstream="judge")
         self.max_cost_usd = max_cost_usd
         self.workers = workers or max(4, max(a.max_concurrency for a in self.arms))
         self.rate_limit_retries = rate_limit_retries
@@ -154,8 +159,15 @@ class Runner:
         self._total = 0
 
     # -- one call ---------------------------------------------------------------------------
+    @property
+    def spent_usd(self) -> float:
+        """Money spent on live calls so far, the judge's included."""
+        judge = self.judge.provider if self.judge is not None else None
+        extra = judge.spent_usd if isinstance(judge, CachedProvider) else 0.0
+        return self.stats.spent_usd + extra
+
     def _over_budget(self) -> bool:
-        if self.max_cost_usd is not None and self.stats.spent_usd >= self.max_cost_usd:
+        if self.max_cost_usd is not None and self.spent_usd >= self.max_cost_usd:
             self._stop = True
             self.stats.budget_stopped = True
         return self._stop
@@ -379,7 +391,12 @@ class Runner:
             s = self.stats
             self.on_progress(
                 Progress(
-                    s.resumed + s.completed, self._total, s.calls, s.cached, s.errors, s.spent_usd
+                    s.resumed + s.completed,
+                    self._total,
+                    s.calls,
+                    s.cached,
+                    s.errors,
+                    self.spent_usd,
                 )
             )
 
@@ -413,6 +430,7 @@ class Runner:
                     self.on_case(res)
                 self._emit()
 
+        judge = self.judge.provider if self.judge is not None else None
         tasks = [
             asyncio.create_task(worker()) for _ in range(min(self.workers, max(1, len(cases))))
         ]
@@ -421,4 +439,6 @@ class Runner:
         finally:
             for t in tasks:
                 t.cancel()
+            if isinstance(judge, CachedProvider):
+                self.stats.judge_calls, self.stats.judge_usd = judge.calls, judge.spent_usd
         return [r for c in cases if c.id in done for r in done[c.id]]
