@@ -256,11 +256,14 @@ def test_cli_usage_errors_exit_2_without_traceback(
 
 
 def test_sarif_is_valid_against_the_sarif_2_1_0_schema(tmp_path: Path, catalog: Catalog) -> None:
-    from jsonschema import Draft7Validator, FormatChecker
+    from jsonschema import Draft4Validator, FormatChecker
 
+    # The official OASIS SARIF 2.1.0 (rtm.5) schema, as shipped in the npm package
+    # @microsoft/jest-sarif 1.0.0-beta.0 (lib/schemas/sarif-2.1.0-rtm.5.json, MIT licence).
     schema = json.loads((Path(__file__).parent / "sarif-schema-2.1.0.json").read_text())
-    Draft7Validator.check_schema(schema)
-    validator = Draft7Validator(schema, format_checker=FormatChecker())
+    assert schema["title"].startswith("Static Analysis Results Format (SARIF) Version 2.1.0")
+    Draft4Validator.check_schema(schema)
+    validator = Draft4Validator(schema, format_checker=FormatChecker())
     root = copy_repo("py-service", tmp_path)
     report = scan(root, ScanOptions(today=TODAY), catalog=catalog)
     doc = json.loads(render_sarif(report, show_all=True))
