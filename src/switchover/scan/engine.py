@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import gc
-import multiprocessing as mp
 import os
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import islice
 from pathlib import Path
 
 from switchover._version import __version__
@@ -20,15 +16,14 @@ from switchover.errors import InputError
 from switchover.scan.enrich import Enricher
 from switchover.scan.facts import FileFacts
 from switchover.scan.findings import Finding, ScanReport, ScanStats
-from switchover.scan.literals import ModelMatcher
-from switchover.scan.reader import FileOutcome, Limits, parse_file, prefiltered, unreadable
+from switchover.scan.parallel import read_tree
+from switchover.scan.reader import Limits
 from switchover.scan.resolver import Index
 from switchover.scan.walker import DEFAULT_SKIP_DIRS, Walker
 
 __all__ = ["ScanOptions", "load_scan_config", "scan"]
 
 _MAX_WARNINGS = 200
-_SERIAL_BELOW = 400  # trees smaller than this are scanned in-process
 
 
 @dataclass(slots=True)
@@ -69,75 +64,6 @@ def load_scan_config(root: Path, options: ScanOptions) -> tuple[ScanOptions, Pat
     return options, path
 
 
-# -- worker side -------------------------------------------------------------------------------
-_WORKER: tuple[ModelMatcher, Limits] | None = None
-
-
-def _init_worker(known: list[str], limits: Limits) -> None:
-    global _WORKER
-    _WORKER = (ModelMatcher(known), limits)
-
-
-_Item = tuple[str, str, str]
-_BATCH = 128
-
-
-def _read_batch(
-    batch: list[_Item], matcher: ModelMatcher, limits: Limits
-) -> tuple[list[FileOutcome], int]:
-    """Outcomes worth sending back (matched files only) and how many files were unmatched."""
-    keep: list[FileOutcome] = []
-    unmatched = 0
-    for path, rel, kind in batch:
-        # Hot loop: most files are read and rejected here without any allocation but the bytes.
-        try:
-            data = prefiltered(path, matcher, limits)
-        except OSError as exc:
-            keep.append(unreadable(rel, exc))
-            continue
-        if data is None:
-            unmatched += 1
-        else:
-            keep.append(parse_file(data, rel, kind, matcher, limits))
-    return keep, unmatched
-
-
-def _work(batch: list[_Item]) -> tuple[list[FileOutcome], int]:
-    assert _WORKER is not None
-    return _read_batch(batch, *_WORKER)
-
-
-def _batches(items: Iterator[_Item]) -> Iterator[list[_Item]]:
-    while batch := list(islice(items, _BATCH)):
-        yield batch
-
-
-def _outcomes(
-    items: Iterator[_Item], known: list[str], limits: Limits, jobs: int
-) -> Iterator[tuple[list[FileOutcome], int]]:
-    """Batches of outcomes; small trees are read in-process, large ones by a worker pool."""
-    head = list(islice(items, _SERIAL_BELOW))
-    if jobs <= 1 or len(head) < _SERIAL_BELOW:
-        matcher = ModelMatcher(known)
-        for batch in _batches(_chain(head, items)):
-            yield _read_batch(batch, matcher, limits)
-        return
-    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-    # Objects that exist before the fork are never collected in the workers: keeping the
-    # collector off them spares copying every page of the parent's heap (copy-on-write).
-    gc.freeze()
-    try:
-        with ctx.Pool(jobs, initializer=_init_worker, initargs=(known, limits)) as pool:
-            yield from pool.imap_unordered(_work, _batches(_chain(head, items)))
-    finally:
-        gc.unfreeze()
-
-
-def _chain(head: list[_Item], rest: Iterable[_Item]) -> Iterator[_Item]:
-    yield from head
-    yield from rest
-
-
 # -- main --------------------------------------------------------------------------------------
 def scan(
     root: Path, options: ScanOptions | None = None, *, catalog: Catalog | None = None
@@ -164,7 +90,7 @@ def scan(
     warnings: list[str] = []
     index = Index(opts.azure_deployments)
     parsed: list[FileFacts] = []
-    for outcomes, unmatched in _outcomes(iter(walker), known, opts.limits, jobs):
+    for outcomes, unmatched in read_tree(walker, known, opts.limits, jobs):
         stats.files_read += unmatched + len(outcomes)
         for outcome in outcomes:
             if outcome.status != "binary":

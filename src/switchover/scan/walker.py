@@ -136,6 +136,12 @@ class Walker:
         self.exclude = [_glob(p) for p in exclude or []]
         self.stats = WalkStats()
 
+    def fresh(self) -> Walker:
+        """A walker over the same tree with the same rules and empty statistics."""
+        clone = Walker(self.root, use_gitignore=self.use_gitignore, skip_dirs=self.skip_dirs)
+        clone.include, clone.exclude = self.include, self.exclude
+        return clone
+
     def _excluded(self, rel: str, is_dir: bool) -> bool:
         if any(rx.match(rel) for rx in self.exclude):
             return True
