@@ -175,3 +175,28 @@ async def test_clean_candidate_is_go(tmp_path: Path) -> None:
     for m in report.comparisons[0].metrics:
         if m.gate and m.n_cases:
             assert m.verdict == "GO", m.name
+
+
+@pytest.mark.slow
+async def test_sequential_mode_stops_once_the_decision_is_clear(tmp_path: Path) -> None:
+    (tmp_path / "profiles.toml").write_text(PLANTED.replace("{candidate}", "new"))
+    (tmp_path / "cases.jsonl").write_text("\n".join(json.dumps(r) for r in _rows(540)))
+    (tmp_path / "switchover.toml").write_text(PLAN)
+    plan = plan_evaluation(
+        load_config(tmp_path / "switchover.toml"),
+        EvalOptions(store_url="sqlite://:memory:", n_resamples=500, sequential=True, workers=4),
+    )
+    report = await execute(plan)
+    assert plan.stats is not None
+    assert plan.stats.decided_early
+    assert report.meta.sequential
+    assert report.meta.stopped_early
+    assert 20 <= report.meta.n_cases < 540  # stopped well before the end
+    assert report.verdict == "NO-GO"
+    decided = [
+        m.name
+        for m in report.comparisons[0].metrics
+        if m.sequential is not None and m.sequential.decision == "NO-GO"
+    ]
+    assert decided  # the metric(s) whose confidence sequence fell below the margin
+    assert any("sequential mode: stopped after" in w for w in report.warnings)

@@ -189,6 +189,11 @@ def register(app: typer.Typer) -> None:
             None, "--out", "-o", help="Report directory (default: [project] reports_dir)."
         ),
         store: str | None = typer.Option(None, "--store", help="Store URL (cache and runs)."),
+        sequential: bool = typer.Option(
+            False,
+            "--sequential",
+            help="Stop early once every candidate's verdict is clear (anytime-valid).",
+        ),
         fresh: bool = typer.Option(
             False,
             "--fresh",
@@ -226,6 +231,7 @@ def register(app: typer.Typer) -> None:
             template=template,
             judge="" if judge == "none" else judge,
             fresh=fresh,
+            sequential=sequential,
             cache=not no_cache,
         )
         plan = plan_evaluation(cfg, options)

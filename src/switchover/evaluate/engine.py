@@ -32,7 +32,7 @@ from switchover._version import __version__
 from switchover.chat import ChatResponse, Usage
 from switchover.config import Config, Migration, UpstreamSettings
 from switchover.errors import ConfigError, UsageError
-from switchover.evaluate.analysis import build_report, compare, judge_spec
+from switchover.evaluate.analysis import SequentialMonitor, build_report, compare, judge_spec
 from switchover.evaluate.cache import Pricer, ResponseCache, estimate_call
 from switchover.evaluate.checks import DEFAULT_CHECKS, Check, resolve_checks
 from switchover.evaluate.datasets import Dataset, load_datasets
@@ -111,6 +111,7 @@ class EvalOptions:
     workers: int | None = None
     providers: dict[str, Provider] = field(default_factory=dict)  # upstream name -> provider
     time_window_s: float = 60.0  # the "minute" of rate limits (benchmarks scale it)
+    sequential: bool = False  # stop once every candidate's decision is clear (anytime-valid)
     on_progress: Callable[[Progress], None] | None = None
 
 
@@ -537,7 +538,13 @@ def _close_soon(p: Provider) -> None:
         task.add_done_callback(_PENDING.discard)
 
 
-def _report(plan: EvalPlan, results: list[Any], stats: RunStats, started: float) -> EvalReport:
+def _report(
+    plan: EvalPlan,
+    results: list[Any],
+    stats: RunStats,
+    started: float,
+    monitors: dict[str, SequentialMonitor] | None = None,
+) -> EvalReport:
     comparisons = [
         compare(
             results,
@@ -547,11 +554,17 @@ def _report(plan: EvalPlan, results: list[Any], stats: RunStats, started: float)
             alpha=plan.alpha,
             n_resamples=plan.options.n_resamples,
             seed=plan.seed,
+            sequential=monitors[a.label].info if monitors else None,
         )
         for a in plan.arms[1:]
     ]
     warnings = list(plan.warnings)
     done = stats.resumed + stats.completed
+    if stats.decided_early:
+        warnings.append(
+            f"sequential mode: stopped after {done} of {len(plan.cases)} cases, once every "
+            "candidate's decision was clear (anytime-valid confidence sequences)"
+        )
     if stats.budget_stopped:
         warnings.append(
             f"stopped at the cost limit of ${plan.max_cost_usd:.2f}: {done} of "
@@ -587,7 +600,8 @@ def _report(plan: EvalPlan, results: list[Any], stats: RunStats, started: float)
         duration_s=round(time.perf_counter() - started, 3),
         alpha=plan.alpha,
         n_resamples=plan.options.n_resamples,
-        stopped_early=stats.budget_stopped,
+        sequential=monitors is not None,
+        stopped_early=stats.budget_stopped or stats.decided_early,
         switchover_version=__version__,
     )
     return build_report(meta, comparisons, results, warnings=warnings)
@@ -597,8 +611,14 @@ async def execute(plan: EvalPlan) -> EvalReport:
     """Run the plan's calls (resuming a stored run with the same id) and build the report.
     Closes the plan's providers and the store it opened."""
     started = time.perf_counter()
+    monitors = (
+        {a.label: SequentialMonitor(plan.specs, alpha=plan.alpha) for a in plan.arms[1:]}
+        if plan.options.sequential
+        else None
+    )
     runner = Runner(
         plan.arms,
+        monitors=monitors,
         checks=plan.checks,
         repeats=plan.repeats,
         store=plan.store,
@@ -624,7 +644,7 @@ async def execute(plan: EvalPlan) -> EvalReport:
                 },
             )
         results = await runner.run(plan.cases, resume=plan.options.resume)
-        report = _report(plan, results, runner.stats, started)
+        report = _report(plan, results, runner.stats, started, monitors)
         if plan.store is not None:
             prev = plan.store.run_get(plan.run_id) or {}
             plan.store.run_put(

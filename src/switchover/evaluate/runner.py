@@ -25,6 +25,7 @@ from switchover.adapt import adapt
 from switchover.adapt.model import AdaptationError, Policy
 from switchover.chat import ChatRequest, ChatResponse, Message
 from switchover.errors import AuthError, ModelNotFoundError, ProviderError, RateLimitError, redact
+from switchover.evaluate.analysis import SequentialMonitor
 from switchover.evaluate.cache import (
     CACHE_VERSION,
     CachedProvider,
@@ -88,6 +89,7 @@ class RunStats:
     completed: int = 0  # cases finished in this run
     abandoned: int = 0  # cases not finished (budget)
     budget_stopped: bool = False
+    decided_early: bool = False  # sequential mode: every candidate's decision became clear
     rate_limited: int = 0  # 429s that reached the runner
     judge_calls: int = 0  # live judge calls (cached ones are free)
     judge_usd: float = 0.0
@@ -134,6 +136,7 @@ class Runner:
         rate_limit_retries: int = 8,
         on_progress: Callable[[Progress], None] | None = None,
         on_case: Callable[[list[CaseResult]], None] | None = None,
+        monitors: dict[str, SequentialMonitor] | None = None,
     ) -> None:
         if not arms or arms[0].label != BASELINE:
             raise ValueError("the first arm must be the baseline")
@@ -153,6 +156,7 @@ class Runner:
         self.rate_limit_retries = rate_limit_retries
         self.on_progress = on_progress
         self.on_case = on_case
+        self.monitors = monitors  # sequential mode: one per candidate label
         self.stats = RunStats()
         self.pricer = Pricer()
         self._stop = False
@@ -376,6 +380,18 @@ class Runner:
         return list(verdicts)
 
     # -- the run ----------------------------------------------------------------------------
+    def _monitor(self, results: list[CaseResult]) -> None:
+        """Sequential mode: feed the confidence sequences; stop once every candidate is
+        decided (GO on every gated metric, or NO-GO on one)."""
+        if not self.monitors:
+            return
+        for r in results:
+            if r.candidate in self.monitors:
+                self.monitors[r.candidate].add(r)
+        if not self._stop and all(m.should_stop() for m in self.monitors.values()):
+            self._stop = True
+            self.stats.decided_early = True
+
     def _load_done(self, cases: Sequence[Case]) -> dict[str, list[CaseResult]]:
         if self.store is None or not self.run_id:
             return {}
@@ -406,6 +422,9 @@ class Runner:
         self._total = len(cases)
         done = self._load_done(cases) if resume else {}
         self.stats.resumed = len(done)
+        for c in cases:
+            if c.id in done:
+                self._monitor(done[c.id])
         self._emit()
         queue = iter([c for c in cases if c.id not in done])
 
@@ -419,6 +438,7 @@ class Runner:
                     self.stats.abandoned += 1
                     continue
                 done[case.id] = res
+                self._monitor(res)
                 if self.store is not None and self.run_id:
                     self.store.result_put(
                         self.run_id,
