@@ -109,8 +109,9 @@ class RecordPipeline:
         # (each socket call on the loop releases it) and add milliseconds to its latency.
         backoff = self.flush_interval_s
         next_flush = 0.0
+        tick = min(0.02, self.flush_interval_s)  # small batches: short GIL holds
         while True:
-            stopping = self._stop.wait(self.flush_interval_s)
+            stopping = self._stop.wait(tick)
             self._busy = True
             try:
                 while True:
@@ -126,11 +127,8 @@ class RecordPipeline:
                 if self.pending and (now >= next_flush or stopping):
                     while self.pending and self._flush():
                         pass
-                    if self.store_ok:
-                        backoff = self.flush_interval_s
-                    else:
-                        backoff = min(backoff * 2, 5.0)
-                        next_flush = now + backoff
+                    backoff = self.flush_interval_s if self.store_ok else min(backoff * 2, 5.0)
+                    next_flush = now + backoff
             finally:
                 self._busy = False
             self.metrics.records_pending.set(len(self.pending) + self.queue.qsize())
