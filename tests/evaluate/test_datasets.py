@@ -479,3 +479,28 @@ def test_otel_errors(tmp_path: Path) -> None:
     p.write_text(json.dumps(_otlp([{"spanId": "x", "attributes": []}])))
     with pytest.raises(InputError, match="no GenAI spans"):
         load_dataset(p)
+
+
+def test_recorded_response_shapes_and_errors() -> None:
+    from switchover.chat import ChatResponse
+    from switchover.evaluate.datasets import decode_recorded_response
+    from switchover.evaluate.datasets.responses import detect_response_api
+    from switchover.providers import gemini, openai_responses
+
+    base = ChatResponse(model="m", text="hi there")
+    gem = gemini.encode_response(base, model="gemini-2.5-flash")
+    resp = openai_responses.encode_response(base, model="gpt-5")
+    assert detect_response_api(gem) == "gemini.generate"
+    assert detect_response_api(resp) == "openai.responses"
+    for body in (gem, resp):
+        out = decode_recorded_response(body, path="p", line=1, field="response", latency_s=0.5)
+        assert out.text == "hi there"
+        assert out.latency_s == 0.5
+    neutral = decode_recorded_response({"text": "x"}, path="p", line=1, field="r", model="m2")
+    assert neutral.model == "m2"
+    with pytest.raises(InputError, match=r"p:3: r\.finish_reason"):
+        decode_recorded_response(
+            {"text": "x", "finish_reason": "bored"}, path="p", line=3, field="r"
+        )
+    with pytest.raises(InputError, match=r"p:4: r: choices: expected an array"):
+        decode_recorded_response({"choices": "nope"}, path="p", line=4, field="r")
