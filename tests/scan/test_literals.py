@@ -60,3 +60,16 @@ def test_trie_regex_matches_exactly_the_words() -> None:
     assert not any(rx.match(w) for w in ["gpt-4o-", "gpt", "o", "claud", "o33"])
     assert trie_regex([]) == ""
     assert normalize_candidate("  openai:gpt-4o ") == "gpt-4o"
+
+
+def test_prefilter_finds_every_catalog_id_and_marker_anywhere(matcher: ModelMatcher) -> None:
+    from switchover.scan.literals import SDK_MARKERS
+
+    words = sorted(matcher.known | set(SDK_MARKERS))
+    for word in words:
+        for text in (word, f"x = '{word}'\n", f"prefix{word}", f"o{word[:2]}{word}"):
+            assert matcher.prefilter(text.encode()), text
+    # Anchors overlapping each other must not hide a later word.
+    assert matcher.prefilter(b"ttext-embedding-3")
+    assert matcher.prefilter(b"oo1")
+    assert not matcher.prefilter(b"context ts o 1 next- rerun sora")

@@ -159,6 +159,58 @@ def _trie_to_regex(node: _Trie) -> str:
     return body
 
 
+# Characters most of source text is made of, most common first: an anchor starting with one of
+# them would make the regex engine try a match at most positions of a file.
+_COMMON = "etaoinsr"
+_ANCHOR_LEN = 4
+_MAX_OFFSET = 6
+
+
+def _anchor_regex(words: Iterable[str]) -> tuple[str, tuple[int, ...]]:
+    """One alternation of short anchors, one per word, each starting at the word's least
+    common character (within its first ``_MAX_OFFSET``) and checking the characters before it
+    with a lookbehind; and the offsets of the anchors inside their words."""
+    by_anchor: dict[str, set[str]] = {}
+    offsets: set[int] = set()
+    for word in words:
+        off = min(range(min(len(word), _MAX_OFFSET)), key=lambda i: (_rank(word[i]), i))
+        anchor = word[off : off + _ANCHOR_LEN]
+        # An empty lookbehind means the anchor is the word's start: no condition.
+        by_anchor.setdefault(anchor, set()).add(word[: off + len(anchor)] if off else "")
+        offsets.add(off)
+    alts = []
+    for anchor, behinds in sorted(by_anchor.items()):
+        cond = (
+            ""
+            if "" in behinds
+            else "(?:" + "|".join(f"(?<={re.escape(b)})" for b in sorted(behinds)) + ")"
+        )
+        alts.append((anchor, cond))
+    return _anchor_trie(alts), tuple(sorted(offsets))
+
+
+def _rank(ch: str) -> int:
+    idx = _COMMON.find(ch)
+    return 0 if idx < 0 else len(_COMMON) - idx
+
+
+def _anchor_trie(alts: list[tuple[str, str]]) -> str:
+    """A trie-shaped alternation over the anchors, each followed by its lookbehind condition."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    ends: list[str] = []
+    for anchor, cond in alts:
+        if anchor:
+            groups.setdefault(anchor[0], []).append((anchor[1:], cond))
+        else:
+            ends.append(cond)
+    parts = [re.escape(ch) + _anchor_trie(rest) for ch, rest in sorted(groups.items())]
+    # An anchor ending here is tried after the longer ones; "" (no condition) always matches.
+    parts += ["" if "" in ends else "(?:" + "|".join(ends) + ")"] if ends else []
+    if len(parts) == 1:
+        return parts[0]
+    return "(?:" + "|".join(parts) + ")"
+
+
 class ModelMatcher:
     """Recognises model IDs; built once per process from the catalog's known IDs."""
 
@@ -177,18 +229,27 @@ class ModelMatcher:
         self._text_re = re.compile(r"(?<![\w\-/.])(?:" + id_alt + r")[\w.\-:@]*", re.IGNORECASE)
         marker_alt = trie_regex(sorted(set(SDK_MARKERS)))
         self._prefilter = re.compile(("(?:" + id_alt + ")|(?:" + marker_alt + ")").lower().encode())
-        # Five-character anchors every word starts with (see ``prefilter``).
-        words_low = {w.lower() for w in [*pruned, *SDK_MARKERS]}
-        anchors = sorted({w[:5] for w in words_low})
-        self._anchor_re = re.compile(trie_regex(anchors).encode())
+        anchor_re, offsets = _anchor_regex({w.lower() for w in [*pruned, *SDK_MARKERS]})
+        self._anchor_re = re.compile(anchor_re.encode())
+        self._offsets = offsets
 
     def prefilter(self, data: bytes) -> bool:
         """True when the bytes may contain a model ID or an SDK marker."""
         low = data.lower()
         match = self._prefilter.match
-        # The short-anchor automaton finds candidate positions fast; the full alternation is
-        # only tried at those positions.
-        return any(match(low, hit.start()) for hit in self._anchor_re.finditer(low))
+        search = self._anchor_re.search
+        # The anchor automaton finds candidate positions fast (its anchors start at uncommon
+        # characters, so the regex engine tries few positions); the full alternation is only
+        # tried where a word may start. ``search`` from the next byte, not ``finditer``, so a
+        # hit cannot hide an overlapping one.
+        hit = search(low)
+        while hit is not None:
+            pos = hit.start()
+            for off in self._offsets:
+                if off <= pos and match(low, pos - off):
+                    return True
+            hit = search(low, pos + 1)
+        return False
 
     def is_model(self, value: str) -> str | None:
         """The model ID ``value`` names (normalised), or ``None``."""
