@@ -11,16 +11,24 @@ of files use a model SDK) in a temporary directory, then runs, side by side and 
 - the same scan through the engine API in a bare interpreter (``engine``), which separates
   the scanning work from the CLI's start-up.
 
-Wall and CPU (user+sys of the whole process tree) times are medians of ``--repeat`` runs; peak RSS is the largest resident set of the
-process tree (getrusage of reaped children, measured in a fresh wrapper per run).
+Also timed: ``python -c "import switchover.scan"`` (start-up), and with ``--before SRC`` the
+engine of an older checkout's ``src`` (``git archive <commit> src | tar -x -C DIR``), run
+alternately with the others so before/after see the same machine load. ``load1`` is the
+median one-minute load average during the runs (the machine is shared).
+
+Wall and CPU (user+sys of the whole process tree) times are medians of ``--repeat`` runs; peak
+RSS is the largest resident set of the process tree (getrusage of reaped children, measured in
+a fresh wrapper per run).
 
     .venv/bin/python bench/scan_bench.py [--files 50000] [--repeat 3] [--jobs 0]
+        [--tree DIR] [--before DIR/src]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import statistics
@@ -223,14 +231,17 @@ _ENGINE = (
 )
 
 
-def measure(cmd: list[str]) -> dict[str, float]:
+def measure(cmd: list[str], pythonpath: str | None = None) -> dict[str, float]:
+    env = {**os.environ, "PYTHONPATH": pythonpath} if pythonpath else None
     out = subprocess.run(
-        [sys.executable, "-c", _WRAPPER, *cmd], capture_output=True, text=True, check=True
+        [sys.executable, "-c", _WRAPPER, *cmd], capture_output=True, text=True, check=True, env=env
     )
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def compare(root: Path, label: str, repeat: int, jobs: int, patterns: Path) -> dict[str, object]:
+def compare(
+    root: Path, label: str, repeat: int, jobs: int, patterns: Path, before: str | None = None
+) -> dict[str, object]:
     rg = shutil.which("rg")
     switchover = str(Path(sys.executable).parent / "switchover")
     scan_cmd = [
@@ -246,13 +257,25 @@ def compare(root: Path, label: str, repeat: int, jobs: int, patterns: Path) -> d
     ]
     rg_cmd = [rg or "rg", "--hidden", "-l", "-F", "-f", str(patterns), str(root)]
     engine_cmd = [sys.executable, "-c", _ENGINE, str(root), str(jobs)]
-    runs: dict[str, list[dict[str, float]]] = {"rg": [], "scan": [], "engine": []}
+    import_cmd = [sys.executable, "-c", "import switchover.scan"]
+    runs: dict[str, list[dict[str, float]]] = {
+        "rg": [],
+        "scan": [],
+        "engine": [],
+        "import": [],
+        "before": [],
+    }
+    loads = [os.getloadavg()[0]]
     for _ in range(repeat):
         if rg:
             runs["rg"].append(measure(rg_cmd))
-        runs["scan"].append(measure(scan_cmd))
         runs["engine"].append(measure(engine_cmd))
-    res: dict[str, object] = {"tree": label}
+        if before:
+            runs["before"].append(measure(engine_cmd, before))
+        runs["scan"].append(measure(scan_cmd))
+        runs["import"].append(measure(import_cmd))
+        loads.append(os.getloadavg()[0])
+    res: dict[str, object] = {"tree": label, "load1": round(statistics.median(loads), 1)}
     for tool, rs in runs.items():
         if rs:
             res[f"{tool}_wall_s"] = round(statistics.median(r["wall"] for r in rs), 3)
@@ -262,6 +285,8 @@ def compare(root: Path, label: str, repeat: int, jobs: int, patterns: Path) -> d
         rg_wall = float(res["rg_wall_s"])  # type: ignore[arg-type]
         res["ratio"] = round(float(res["scan_wall_s"]) / rg_wall, 2)  # type: ignore[arg-type]
         res["engine_ratio"] = round(float(res["engine_wall_s"]) / rg_wall, 2)  # type: ignore[arg-type]
+        if runs["before"]:
+            res["before_ratio"] = round(float(res["before_wall_s"]) / rg_wall, 2)  # type: ignore[arg-type]
     scan_json = subprocess.run(scan_cmd, capture_output=True, text=True, check=True).stdout
     stats = json.loads(scan_json)["stats"]
     res["files_seen"] = stats["files_seen"]
@@ -277,6 +302,8 @@ def main() -> None:
     ap.add_argument("--files", type=int, default=50_000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--jobs", type=int, default=0)
+    ap.add_argument("--tree", type=Path, help="reuse (or create once) the generated tree here")
+    ap.add_argument("--before", help="src/ of an older checkout: time its engine too")
     ap.add_argument(
         "--real",
         nargs="*",
@@ -294,32 +321,49 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="scan-bench-") as tmp:
         patterns = Path(tmp) / "patterns.txt"
         patterns.write_text("\n".join(words) + "\n")
-        root = Path(tmp) / "tree"
-        root.mkdir()
-        t = time.perf_counter()
-        usage = generate(root, args.files)
-        print(
-            f"generated {args.files} files ({usage} using a model SDK) in {time.perf_counter() - t:.1f}s",
-            file=sys.stderr,
-        )
+        root = args.tree or Path(tmp) / "tree"
+        if not root.exists() or not any(root.iterdir()):
+            root.mkdir(parents=True, exist_ok=True)
+            t = time.perf_counter()
+            usage = generate(root, args.files)
+            print(
+                f"generated {args.files} files ({usage} using a model SDK)"
+                f" in {time.perf_counter() - t:.1f}s",
+                file=sys.stderr,
+            )
         rows.append(
-            compare(root, f"generated {args.files:,} files", args.repeat, args.jobs, patterns)
+            compare(
+                root,
+                f"generated {args.files:,} files",
+                args.repeat,
+                args.jobs,
+                patterns,
+                args.before,
+            )
         )
         for real in args.real:
             if Path(real).exists():
-                rows.append(compare(Path(real), real, args.repeat, args.jobs, patterns))
+                rows.append(
+                    compare(Path(real), real, args.repeat, args.jobs, patterns, args.before)
+                )
     cols = [
         "tree",
+        "load1",
+        "import_wall_s",
         "rg_wall_s",
         "scan_wall_s",
         "ratio",
         "engine_wall_s",
         "engine_ratio",
+        "before_wall_s",
+        "before_ratio",
         "rg_cpu_s",
         "scan_cpu_s",
         "engine_cpu_s",
+        "before_cpu_s",
         "rg_rss_mb",
         "scan_rss_mb",
+        "before_rss_mb",
         "files_seen",
         "files_parsed",
         "findings",
