@@ -130,6 +130,13 @@ def test_walker_symlink_loop_and_single_file(tmp_path: Path) -> None:
         ("yarn.lock", None),
         ("a.ipynb", "notebook"),
         ("Program.cs", "csharp"),
+        ("history.py", "python"),  # only extension-less CHANGELOG/NEWS/... names are docs
+        ("news_feed.ts", "typescript"),
+        ("NEWS", "text"),
+        ("README.md", "text"),
+        ("Makefile", None),
+        ("package-lock.json", None),
+        ("a_pb2.py", None),
     ],
 )
 def test_file_kind(name: str, kind: str | None) -> None:

@@ -93,8 +93,26 @@ _EXT_KIND = {
 _GENERATED_SUFFIXES = (".min.js", ".min.css", ".pb.go", "_pb2.py", ".generated.cs", ".g.cs")
 
 
+_TEXT_NAMES = ("changelog", "changes", "history", "news", "readme")
+# Names that need more than their extension to classify (checked case-insensitively).
+_SPECIAL = re.compile(
+    r"^(?:\.env|dockerfile|containerfile)|\.env$|\.dockerfile$|^switchover\.toml$|"
+    + "|".join(re.escape(s) + "$" for s in _GENERATED_SUFFIXES)
+    + "|^(?:"
+    + "|".join(re.escape(n) for n in sorted(_LOCKFILES))
+    + ")$",
+    re.IGNORECASE,
+)
+
+
 def file_kind(name: str) -> str | None:
     """The reader for a file name, or None when scan does not read that kind of file."""
+    if _SPECIAL.search(name) is None:  # the common case: the extension decides
+        dot = name.rfind(".")
+        if dot > 0:
+            return _EXT_KIND.get(name[dot:].lower())
+        # CHANGELOG, README, NEWS ... without an extension are documentation.
+        return "text" if name.lower().startswith(_TEXT_NAMES) else None
     if name in _LOCKFILES or name == "switchover.toml" or name.endswith(_GENERATED_SUFFIXES):
         return None  # lock files, generated code and switchover's own plan are not usage
     if name.startswith(".env") or name.endswith(".env"):
@@ -102,8 +120,6 @@ def file_kind(name: str) -> str | None:
     low = name.lower()
     if low.startswith(("dockerfile", "containerfile")) or low.endswith(".dockerfile"):
         return "dockerfile"
-    if low.startswith(("changelog", "history", "news", "readme")):
-        return "text"
     _, ext = os.path.splitext(low)
     return _EXT_KIND.get(ext)
 
