@@ -96,6 +96,10 @@ def __getattr__(name: str) -> typer.Typer:
     raise AttributeError(name)
 
 
+def _interrupted() -> None:
+    err_console.print("interrupted: work done so far is kept; re-run to resume.")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: user errors are printed, never shown as tracebacks."""
     args = sys.argv[1:] if argv is None else argv
@@ -107,8 +111,12 @@ def main(argv: list[str] | None = None) -> None:
         print_error(exc)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        err_console.print("interrupted: work done so far is kept; re-run to resume.")
+        _interrupted()
         sys.exit(130)
+    except SystemExit as exc:
+        if exc.code == 130:  # typer turns Ctrl-C into a silent exit 130
+            _interrupted()
+        raise
     except OSError as exc:
         err_console.print(f"[bold red]error:[/] {exc}")
         sys.exit(EXIT_ERROR)
