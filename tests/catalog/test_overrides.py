@@ -89,6 +89,7 @@ def test_unknown_key_and_missing_fields(tmp_path: Path) -> None:
     assert err.field == "catalog.models[0].id"
     err = _error(tmp_path, '[[catalog.models]]\nid = "mystery-1"\nstatus = "active"\n')
     assert err.field == "catalog.models[0].provider"  # could not be guessed
+    assert (err.line, "cannot be guessed from 'mystery-1'" in err.message) == (1, True)
     err = _error(tmp_path, '[[catalog.models]]\nid = "gpt-new"\nstatus = "bogus"\n')
     assert (err.field, err.line) == ("catalog.models[0].status", 3)
 
@@ -99,6 +100,11 @@ def test_file_level_errors(tmp_path: Path) -> None:
     assert _error(tmp_path, "[catalog]\nmodels = 3\n").field == "catalog.models"
     with pytest.raises(CatalogError, match="project file not found"):
         load_catalog(project_file=tmp_path / "missing.toml")
+    with pytest.raises(CatalogError, match="cannot read the project file: Is a directory"):
+        load_catalog(project_file=tmp_path)
+    (tmp_path / "binary.toml").write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(CatalogError, match="not UTF-8"):
+        load_catalog(project_file=tmp_path / "binary.toml")
 
 
 def test_override_by_alias_keeps_the_snapshot_id() -> None:

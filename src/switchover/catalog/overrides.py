@@ -58,6 +58,13 @@ def read_project_overrides(path: Path) -> tuple[list[dict[str, Any]], list[int |
         raise CatalogError(
             "project file not found", path=str(path), hint="Create it or pass another path."
         ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise CatalogError(
+            f"cannot read the project file: {reason}",
+            path=str(path),
+            hint="Pass the path of a switchover.toml file.",
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -119,6 +126,15 @@ def apply_overrides(
             base = out[position[row_key]].model_dump()
             base.update(data)
             merged = base
+        elif not provider:
+            raise CatalogError(
+                f"required for a new model: its maker cannot be guessed from {data['id']!r}",
+                path=path,
+                line=line,
+                field=prefix + "provider",
+                hint='Add provider = "..." (e.g. "meta"), or fix the id if it should match '
+                "a shipped model.",
+            )
         else:
             merged = {
                 "provider": provider or None,
