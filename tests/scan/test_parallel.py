@@ -81,3 +81,35 @@ def test_read_items_reports_unreadable_files(tmp_path: Path, catalog: Catalog) -
     assert [(o.rel, o.status) for o in keep] == [("gone.py", "unreadable")]
     assert keep[0].warning is not None
     assert "gone.py: cannot read" in keep[0].warning
+
+
+def test_read_bytes_reads_big_files_in_pieces_up_to_the_limit(tmp_path: Path) -> None:
+    from switchover.scan.reader import read_bytes
+
+    big = tmp_path / "big.txt"
+    payload = bytes(range(256)) * 1000  # 256,000 bytes: more than the first 64 KB read
+    big.write_bytes(payload)
+    assert read_bytes(str(big), 10**6) == payload
+    assert read_bytes(str(big), 100_000) == payload[:100_000]
+    assert read_bytes(str(big), 10) == payload[:10]
+    small = tmp_path / "small.txt"
+    small.write_bytes(b"abc")
+    assert read_bytes(str(small), 10**6) == b"abc"
+
+
+def test_worker_entry_point_sends_its_share_once(tmp_path: Path, catalog: Catalog) -> None:
+    import gc
+    import multiprocessing as mp
+
+    from switchover.scan.parallel import _child
+
+    _tree(tmp_path, 60)
+    recv, send = mp.Pipe(duplex=False)
+    try:
+        _child(Walker(tmp_path), sorted(catalog.known_ids()), Limits(), 0, 1, send)
+    finally:
+        gc.enable()  # the worker turns the collector off for its hot loop
+    keep, unmatched = recv.recv()
+    recv.close()
+    assert sorted(o.rel for o in keep) == ["blob.json", "pkg0/m0.py", "pkg5/m40.py"]
+    assert unmatched == 61 - 3
