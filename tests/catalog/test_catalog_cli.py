@@ -46,9 +46,22 @@ def test_update_info_rollback_cycle(
     assert (info["in_use"], info["rows"]) == ("shipped", 494)
     assert "2026-11-26" in info["retrieved"]
 
-    code, out, _ = run(capsys, "catalog", "update", "--from", str(update), "--dry-run")
+    code, out, err = run(capsys, "catalog", "update", "--from", str(update), "--dry-run")
     assert code == 0
     assert "validated 2 rows" in out
+    # the row replaces the shipped snapshot whole, so the gpt-4o alias would be lost
+    assert "gpt-4o-2024-08-06@openai: the update row has no alias gpt-4o" in err
+    with_alias = tmp_path / "with-alias.csv"
+    with_alias.write_text(
+        ROW.replace("retrieved\n", "retrieved,aliases\n", 1)
+        .replace("2026-11-27\n", "2026-11-27,gpt-4o\n", 1)
+        .replace("2026-11-27\n", "2026-11-27,\n"),
+        encoding="utf-8",
+    )
+    code, out, err = run(
+        capsys, "catalog", "update", "--from", str(with_alias), "--dry-run", "--json"
+    )
+    assert (code, json.loads(out)["warnings"], err) == (0, [], "")
     assert not (catalog_home / "catalog" / "state.json").exists()
 
     code, out, _ = run(capsys, "catalog", "update", "--from", str(update))

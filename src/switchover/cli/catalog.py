@@ -9,8 +9,9 @@ import typer
 
 from switchover.catalog import Catalog, clear_cache, get_catalog
 from switchover.catalog.loader import shipped_entries
+from switchover.catalog.model import ModelEntry
 from switchover.catalog.store import UpdateStore, read_update_source
-from switchover.cli._output import console, print_json
+from switchover.cli._output import console, err_console, print_json
 from switchover.errors import redact
 
 __all__ = ["register"]
@@ -54,14 +55,16 @@ def update(
     source = redact(source)  # a URL may carry a token; never store or echo it
     # The merged catalog must build too (indexes, lookups) before anything is written.
     Catalog([*shipped_entries(), *entries])
-    shipped_keys = {(e.platform, e.id.lower()) for e in shipped_entries()}
-    changed = sum(1 for e in entries if (e.platform, e.id.lower()) in shipped_keys)
+    shipped = {(e.platform, e.id.lower()): e for e in shipped_entries()}
+    changed = sum(1 for e in entries if (e.platform, e.id.lower()) in shipped)
+    warnings = _dropped_aliases(entries, shipped)
     result: dict[str, Any] = {
         "source": source,
         "rows": len(entries),
         "overriding_shipped": changed,
         "adding": len(entries) - changed,
         "installed": False,
+        "warnings": warnings,
     }
     if not dry_run:
         store = UpdateStore()
@@ -78,8 +81,26 @@ def update(
         soft_wrap=True,
         markup=False,
     )
+    for warning in warnings:
+        err_console.print(f"warning: {warning}", soft_wrap=True, markup=False)
     if not dry_run:
         console.print("Undo with: switchover catalog rollback")
+
+
+def _dropped_aliases(
+    entries: list[ModelEntry], shipped: dict[tuple[str, str], ModelEntry]
+) -> list[str]:
+    """An update row replaces a shipped row whole: say when that drops its aliases."""
+    out: list[str] = []
+    for entry in entries:
+        old = shipped.get((entry.platform, entry.id.lower()))
+        lost = [a for a in old.aliases if a not in entry.aliases] if old else []
+        if lost:
+            out.append(
+                f"{entry.id}@{entry.platform}: the update row has no alias {', '.join(lost)}, "
+                "so that name will no longer resolve to it; add the aliases column to keep it."
+            )
+    return out
 
 
 @catalog_app.command("rollback")
