@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import ipaddress
-import os
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -93,7 +92,3 @@ def _no_provider_keys(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRe
         "TOGETHER_API_KEY",
     ):
         monkeypatch.delenv(var, raising=False)
-
-
-def postgres_dsn() -> str:
-    return os.environ.get("SWITCHOVER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")

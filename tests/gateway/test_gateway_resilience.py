@@ -21,7 +21,7 @@ import httpx
 import psycopg
 import pytest
 
-from conftest import postgres_dsn
+from pgsupport import postgres_dsn
 from switchover.errors import StoreError
 from switchover.gateway import create_gateway_app, serve_in_thread
 from switchover.gateway.metrics import GatewayMetrics

@@ -15,12 +15,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from pgsupport import postgres_dsn
 from switchover.store import Store, open_store
-
-
-def postgres_dsn() -> str:
-    """Same server as tests/conftest.py (``SWITCHOVER_TEST_PG`` overrides)."""
-    return os.environ.get("SWITCHOVER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 @cache
