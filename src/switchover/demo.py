@@ -8,9 +8,11 @@ HTTP on 127.0.0.1. No API key, no network.
 from __future__ import annotations
 
 import asyncio
+import shutil
 import time
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 from rich.console import Console
 from rich.rule import Rule
@@ -19,7 +21,7 @@ from rich.table import Table
 from switchover._version import __version__
 from switchover.catalog import get_catalog
 from switchover.chat import ChatRequest, Message
-from switchover.errors import ProviderBadRequestError
+from switchover.errors import ProviderBadRequestError, SwitchoverError
 
 __all__ = ["main"]
 
@@ -115,26 +117,31 @@ def simulator_step(console: Console) -> None:
     asyncio.run(_simulated_requests(console))
 
 
-def scan_step(console: Console, today: date) -> None:
-    """Inventory of the example application: every place the old model is used."""
-    import shutil
-    import tempfile
-    from pathlib import Path
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "support-assistant"
 
+
+def fresh_copy(dest: Path) -> Path:
+    """A clean copy of the example application for the demo to migrate (kept afterwards so
+    the reports, the store and the rewritten code can be looked at)."""
+    if not EXAMPLE.is_dir():
+        raise SwitchoverError(
+            f"the example application is missing: {EXAMPLE}",
+            hint="Run `make demo` from a checkout of the switchover repository.",
+        )
+    shutil.rmtree(dest, ignore_errors=True)
+    ignore = shutil.ignore_patterns(".switchover", "switchover-reports", "__pycache__", ".env")
+    shutil.copytree(EXAMPLE, dest, ignore=ignore)
+    return dest
+
+
+def scan_step(console: Console, today: date, root: Path) -> None:
+    """Inventory of the example application: every place the old model is used."""
     from switchover.scan import ScanOptions, scan
     from switchover.scan.report import render_rich
 
-    example = Path(__file__).resolve().parents[2] / "examples" / "support-assistant"
-    if not example.is_dir():
-        console.print(f"[yellow]skipped:[/] no example application at {example}")
-        return
-    with tempfile.TemporaryDirectory(prefix="switchover-demo-") as tmp:
-        root = Path(tmp) / "support-assistant"
-        ignore = shutil.ignore_patterns(".switchover", "switchover-reports", "__pycache__")
-        shutil.copytree(example, root, ignore=ignore)
-        console.print("switchover scan examples/support-assistant --target openai:gpt-6-luna")
-        report = scan(root, ScanOptions(today=today, target="openai:gpt-6-luna"))
-        render_rich(report, console)
+    console.print(f"switchover scan {root} --target openai:gpt-6-luna")
+    report = scan(root, ScanOptions(today=today, target="openai:gpt-6-luna"))
+    render_rich(report, console)
 
 
 def main() -> None:
@@ -146,6 +153,8 @@ def main() -> None:
 
     started = time.perf_counter()
     today = date.today()
+    project = fresh_copy(Path.cwd() / "switchover-out" / "demo" / "support-assistant")
+    store_url = f"sqlite:///{project}/.switchover/state.db"
     console.print(
         Rule(f"switchover {__version__}: offline migration demo (simulator, no API keys)")
     )
@@ -162,7 +171,7 @@ def main() -> None:
         (
             "Inventory",
             "Every place the example support assistant uses a model, with what breaks on the replacement.",
-            lambda: scan_step(console, today),
+            lambda: scan_step(console, today, project),
         ),
         (
             "One request, unadapted and adapted",
@@ -172,7 +181,12 @@ def main() -> None:
         (
             "Side-by-side evaluation",
             "Replay the example's recorded traffic on the old and the new model; paired statistics decide.",
-            lambda: eval_step(console),
+            lambda: eval_step(
+                console,
+                example_dir=project,
+                out_dir=project / "switchover-reports",
+                store_url=store_url,
+            ),
         ),
         (
             "Tune the prompt for the new model",
@@ -182,17 +196,18 @@ def main() -> None:
         (
             "Rewrite the code",
             "Apply the migration to the example's code: model IDs and parameters, as a diff, then re-scan and re-test.",
-            lambda: rewrite_step(console),
+            lambda: rewrite_step(console, root=project),
         ),
         (
             "Cut over through the gateway",
-            "Shadow traffic, a sticky canary and gated promotion to 100%, with each transition audited.",
+            "The example's candidate is NO-GO, so this shows a healthy migration (gpt-4.1 -> gpt-5-mini): "
+            "shadow traffic, a sticky canary and gated promotion to 100%, each transition audited.",
             lambda: gateway_step(console),
         ),
         (
             "Status",
             "Where the migration stands: deadline, call sites left, verdict, rollout stage, next step.",
-            lambda: status_step(console),
+            lambda: status_step(console, root=project, store_url=store_url),
         ),
     ]
     for n, (title, why, run) in enumerate(steps, start=1):
@@ -200,7 +215,16 @@ def main() -> None:
         run()
     console.print()
     console.print(Rule(f"demo complete in {time.perf_counter() - started:.0f} s"))
+    console.print(f"The migrated copy of the example, its store and reports: {project}")
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    from switchover.cli._output import print_error
+
+    try:
+        main()
+    except SwitchoverError as exc:
+        print_error(exc)
+        sys.exit(exc.exit_code)

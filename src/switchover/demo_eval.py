@@ -24,7 +24,11 @@ _COLOURS = {"GO": "green", "NO-GO": "red", "INCONCLUSIVE": "yellow"}
 
 
 def eval_step(
-    console: Console, *, example_dir: Path = EXAMPLE_DIR, out_dir: Path | None = None
+    console: Console,
+    *,
+    example_dir: Path = EXAMPLE_DIR,
+    out_dir: Path | None = None,
+    store_url: str = "sqlite://:memory:",
 ) -> Path | None:
     """Run the example's evaluation against the simulator; returns the HTML report's path
     (None when the example is not there, e.g. in an installed package)."""
@@ -34,7 +38,7 @@ def eval_step(
         return None
     cfg = load_config(plan_file)
     started = time.perf_counter()
-    plan = plan_evaluation(cfg, EvalOptions(store_url="sqlite://:memory:", n_resamples=2000))
+    plan = plan_evaluation(cfg, EvalOptions(store_url=store_url, n_resamples=2000))
     console.print(
         f"{len(plan.cases)} requests from {', '.join(plan.dataset.sources)} "
         f"({len(plan.dataset.duplicates)} duplicates merged); baseline "
@@ -59,7 +63,7 @@ def eval_step(
     changes = ", ".join(f"{k} ({v})" for k, v in comp.adapted_changes.items())
     console.print(f"adapted for {comp.candidate_model}: {changes or 'nothing'}")
     out = out_dir or Path.cwd() / "switchover-out" / "demo"
-    (html,) = write_reports(report, out, ["html"], f"{plan.migration.name}-eval")
+    html, _ = write_reports(report, out, ["html", "json"], f"{plan.migration.name}-eval")
     colour = _COLOURS[report.verdict]
     console.print(
         f"verdict [bold {colour}]{report.verdict}[/] (exit code {report.exit_code}) in "
