@@ -81,6 +81,23 @@ class UpstreamSettings(_Section):
     tokens_per_minute: int | None = Field(default=None, ge=1)
     options: dict[str, Any] = Field(default_factory=dict)
 
+    @field_validator("provider")
+    @classmethod
+    def _registered_provider(cls, v: str) -> str:
+        from switchover.providers.base import available_providers
+
+        known = available_providers()
+        if known and v not in known:
+            raise ValueError(f"unknown provider {v!r}; use one of: {', '.join(known)}")
+        return v
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, v: str | None) -> str | None:
+        if v is not None and not v.lower().startswith(("http://", "https://")):
+            raise ValueError(f"{v!r} is not an http:// or https:// URL")
+        return v
+
     @field_validator("options")
     @classmethod
     def _no_keys_in_file(cls, v: dict[str, Any]) -> dict[str, Any]:

@@ -111,6 +111,23 @@ def test_unknown_upstream_and_duplicate_names(tmp_path: Path) -> None:
         load_config(write(tmp_path, dup))
 
 
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('provider = "opnai"', "unknown provider 'opnai'; use one of: anthropic"),
+        ('provider = "sim"\nbase_url = "localhost:8000/v1"', "is not an http:// or https://"),
+    ],
+)
+def test_upstream_provider_and_base_url_are_checked(
+    tmp_path: Path, line: str, message: str
+) -> None:
+    text = GOOD.replace('[upstreams.sim]\nprovider = "sim"', "[upstreams.sim]\n" + line)
+    assert text != GOOD
+    with pytest.raises(ConfigError, match=message) as info:
+        load_config(write(tmp_path, text))
+    assert info.value.line is not None
+
+
 def test_keys_are_refused_in_the_file(tmp_path: Path) -> None:
     text = GOOD.replace(
         '[upstreams.sim]\nprovider = "sim"',
