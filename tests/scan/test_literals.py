@@ -73,3 +73,30 @@ def test_prefilter_finds_every_catalog_id_and_marker_anywhere(matcher: ModelMatc
     assert matcher.prefilter(b"ttext-embedding-3")
     assert matcher.prefilter(b"oo1")
     assert not matcher.prefilter(b"context ts o 1 next- rerun sora")
+
+
+@pytest.mark.parametrize(
+    "word", ["gpt-4o", "OpenAI", "claude-3-5-haiku-20241022", "Microsoft.CognitiveServices"]
+)
+def test_prefilter_finds_a_word_at_every_window_boundary_of_a_big_file(
+    matcher: ModelMatcher, word: str
+) -> None:
+    # Windows end at 4 KB, 20 KB, 84 KB, 340 KB: a word cut by any of them, or at the very end
+    # of a large file, is still found; the same filler alone is not.
+    filler = b"def add(a, b):\n    return a + b  # compute the total\n"
+    body = (filler * 20_000)[:400_000]
+    assert not matcher.prefilter(body)
+    encoded = word.encode()
+    for cut in (4096, 20_480, 86_016, 348_160):
+        for shift in range(1, len(encoded)):
+            pos = cut - shift
+            data = body[:pos] + encoded + body[pos + len(encoded) :]
+            assert matcher.prefilter(data), (cut, shift)
+    assert matcher.prefilter(body + encoded)
+    assert matcher.prefilter(body[:4095] + encoded)
+
+
+def test_prefilter_words_and_a_file_full_of_ids(matcher: ModelMatcher) -> None:
+    assert matcher.prefilter(b'"gpt-4o", ' * 500_000)
+    assert matcher.prefilter_words >= {"gpt-", "openai", "claude-"}
+    assert all(w == w.lower() for w in matcher.prefilter_words)

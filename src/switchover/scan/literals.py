@@ -1,14 +1,16 @@
 """Model-ID recognition: catalog IDs and aliases, shapes of unknown IDs, and the prefilter.
 
-The prefilter is one compiled byte regex (a trie-shaped alternation, so the regex engine walks
-it like an Aho-Corasick automaton) over catalog IDs, aliases, ID-shape prefixes and SDK
-markers. Only files it matches are parsed.
+The prefilter is a compiled Aho-Corasick DFA (``ahocorasick-rs``, Rust) over the lower-cased
+catalog IDs, aliases, ID-shape prefixes and SDK markers, run on a file's lower-cased bytes.
+Only files it matches are parsed.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+
+from ahocorasick_rs import BytesAhoCorasick, Implementation
 
 __all__ = ["SDK_MARKERS", "ModelMatcher", "normalize_candidate", "trie_regex"]
 
@@ -159,56 +161,10 @@ def _trie_to_regex(node: _Trie) -> str:
     return body
 
 
-# Characters most of source text is made of, most common first: an anchor starting with one of
-# them would make the regex engine try a match at most positions of a file.
-_COMMON = "etaoinsr"
-_ANCHOR_LEN = 4
-_MAX_OFFSET = 6
-
-
-def _anchor_regex(words: Iterable[str]) -> tuple[str, tuple[int, ...]]:
-    """One alternation of short anchors, one per word, each starting at the word's least
-    common character (within its first ``_MAX_OFFSET``) and checking the characters before it
-    with a lookbehind; and the offsets of the anchors inside their words."""
-    by_anchor: dict[str, set[str]] = {}
-    offsets: set[int] = set()
-    for word in words:
-        off = min(range(min(len(word), _MAX_OFFSET)), key=lambda i: (_rank(word[i]), i))
-        anchor = word[off : off + _ANCHOR_LEN]
-        # An empty lookbehind means the anchor is the word's start: no condition.
-        by_anchor.setdefault(anchor, set()).add(word[: off + len(anchor)] if off else "")
-        offsets.add(off)
-    alts = []
-    for anchor, behinds in sorted(by_anchor.items()):
-        cond = (
-            ""
-            if "" in behinds
-            else "(?:" + "|".join(f"(?<={re.escape(b)})" for b in sorted(behinds)) + ")"
-        )
-        alts.append((anchor, cond))
-    return _anchor_trie(alts), tuple(sorted(offsets))
-
-
-def _rank(ch: str) -> int:
-    idx = _COMMON.find(ch)
-    return 0 if idx < 0 else len(_COMMON) - idx
-
-
-def _anchor_trie(alts: list[tuple[str, str]]) -> str:
-    """A trie-shaped alternation over the anchors, each followed by its lookbehind condition."""
-    groups: dict[str, list[tuple[str, str]]] = {}
-    ends: list[str] = []
-    for anchor, cond in alts:
-        if anchor:
-            groups.setdefault(anchor[0], []).append((anchor[1:], cond))
-        else:
-            ends.append(cond)
-    parts = [re.escape(ch) + _anchor_trie(rest) for ch, rest in sorted(groups.items())]
-    # An anchor ending here is tried after the longer ones; "" (no condition) always matches.
-    parts += ["" if "" in ends else "(?:" + "|".join(ends) + ")"] if ends else []
-    if len(parts) == 1:
-        return parts[0]
-    return "(?:" + "|".join(parts) + ")"
+# The prefilter searches a file in growing windows, so a file full of model IDs does not build
+# a list of every match before the first one answers the question.
+_FIRST_WINDOW = 4096
+_WINDOW_GROWTH = 4
 
 
 class ModelMatcher:
@@ -227,28 +183,30 @@ class ModelMatcher:
         self._heads = frozenset(heads)
         id_alt = trie_regex(pruned)
         self._text_re = re.compile(r"(?<![\w\-/.])(?:" + id_alt + r")[\w.\-:@]*", re.IGNORECASE)
-        marker_alt = trie_regex(sorted(set(SDK_MARKERS)))
-        self._prefilter = re.compile(("(?:" + id_alt + ")|(?:" + marker_alt + ")").lower().encode())
-        anchor_re, offsets = _anchor_regex({w.lower() for w in [*pruned, *SDK_MARKERS]})
-        self._anchor_re = re.compile(anchor_re.encode())
-        self._offsets = offsets
+        self.prefilter_words: frozenset[str] = frozenset(w.lower() for w in [*pruned, *SDK_MARKERS])
+        automaton = BytesAhoCorasick(
+            [w.encode() for w in sorted(self.prefilter_words)],
+            implementation=Implementation.DFA,
+        )
+        self._find = automaton.find_matches_as_indexes
+        self._overlap = max(len(w) for w in self.prefilter_words) - 1
 
     def prefilter(self, data: bytes) -> bool:
-        """True when the bytes may contain a model ID or an SDK marker."""
+        """True when the bytes may contain a model ID or an SDK marker (case-insensitive)."""
         low = data.lower()
-        match = self._prefilter.match
-        search = self._anchor_re.search
-        # The anchor automaton finds candidate positions fast (its anchors start at uncommon
-        # characters, so the regex engine tries few positions); the full alternation is only
-        # tried where a word may start. ``search`` from the next byte, not ``finditer``, so a
-        # hit cannot hide an overlapping one.
-        hit = search(low)
-        while hit is not None:
-            pos = hit.start()
-            for off in self._offsets:
-                if off <= pos and match(low, pos - off):
+        size = len(low)
+        find = self._find
+        if size <= _FIRST_WINDOW:
+            return bool(find(low))
+        # A compiled Aho-Corasick DFA (Rust) over growing windows that overlap by the longest
+        # word less one byte, so a word across a window boundary is still found.
+        start, window = 0, _FIRST_WINDOW
+        with memoryview(low) as view:
+            while start < size:
+                end = min(size, start + window)
+                if find(view[max(0, start - self._overlap) : end]):
                     return True
-            hit = search(low, pos + 1)
+                start, window = end, window * _WINDOW_GROWTH
         return False
 
     def is_model(self, value: str) -> str | None:
