@@ -88,6 +88,21 @@ def test_runs_and_idempotent_results(store: Store) -> None:
     assert store.results("r2") == {"case-1": {"other": True}}
 
 
+def test_result_batches_replace_and_keep_others(store: Store) -> None:
+    store.result_put("r1", "case-0", {"old": True})
+    store.result_put("r9", "case-0", {"other run": True})
+    batch = {f"case-{i}": {"i": i} for i in range(701)}
+    store.result_put_many("r1", batch)
+    store.result_put_many("r1", {})
+    store.result_put_many("r1", {"case-1": {"i": "again"}, "case-701": {"i": 701}})
+    got = store.results("r1")
+    assert len(got) == 702
+    assert got["case-0"] == {"i": 0}  # the batch replaced the single write
+    assert got["case-1"] == {"i": "again"}
+    assert got["case-700"] == {"i": 700}
+    assert store.results("r9") == {"case-0": {"other run": True}}
+
+
 # -- rollout state -------------------------------------------------------------------
 
 

@@ -5,8 +5,10 @@ its overrides (system prompt, parameters), adapted to the arm's model with
 :func:`switchover.adapt.adapt`; then each repeat is answered from, in order: a recorded
 response (replay), the response cache, or a live call through the arm's provider, paced
 by the arm's :class:`RateLimiter` and bounded by its concurrency. When all arms of a case
-are done, the checks run and the case's results are written to the store at once, so a
-run killed at any moment resumes where it stopped (``resume=True`` skips stored cases).
+are done, the checks run and the case's results are queued for the store, which gets them
+in batches (one transaction per ``write_batch`` cases or ``write_interval_s``, and whatever
+is pending when the run ends or is interrupted), so a run killed at any moment resumes where
+it stopped, losing at most the last batch (``resume=True`` skips stored cases).
 
 Retries: providers already retry transient errors (with Retry-After). A rate-limit error
 that still comes back after those retries pauses the arm's limiter for the Retry-After and
@@ -137,6 +139,8 @@ class Runner:
         on_progress: Callable[[Progress], None] | None = None,
         on_case: Callable[[list[CaseResult]], None] | None = None,
         monitors: dict[str, SequentialMonitor] | None = None,
+        write_batch: int = 250,
+        write_interval_s: float = 1.0,
     ) -> None:
         if not arms or arms[0].label != BASELINE:
             raise ValueError("the first arm must be the baseline")
@@ -161,6 +165,10 @@ class Runner:
         self.pricer = Pricer()
         self._stop = False
         self._total = 0
+        self.write_batch = max(1, write_batch)
+        self.write_interval_s = write_interval_s
+        self._pending: dict[str, dict[str, Any]] = {}
+        self._flushed_at = time.monotonic()
 
     # -- one call ---------------------------------------------------------------------------
     @property
@@ -416,6 +424,13 @@ class Runner:
                 )
             )
 
+    def _flush(self) -> None:
+        """Write the queued case results in one transaction."""
+        self._flushed_at = time.monotonic()
+        if self._pending and self.store is not None:
+            pending, self._pending = self._pending, {}
+            self.store.result_put_many(self.run_id, pending)
+
     async def run(self, cases: Sequence[Case], *, resume: bool = True) -> list[CaseResult]:
         """Run every case; returns the results of the finished ones (stored and new), in
         the order of ``cases``."""
@@ -440,11 +455,15 @@ class Runner:
                 done[case.id] = res
                 self._monitor(res)
                 if self.store is not None and self.run_id:
-                    self.store.result_put(
-                        self.run_id,
-                        case.id,
-                        {"results": [r.model_dump(mode="json") for r in res], "at": time.time()},
-                    )
+                    self._pending[case.id] = {
+                        "results": [r.model_dump(mode="json") for r in res],
+                        "at": time.time(),
+                    }
+                    if (
+                        len(self._pending) >= self.write_batch
+                        or time.monotonic() - self._flushed_at >= self.write_interval_s
+                    ):
+                        self._flush()
                 self.stats.completed += 1
                 if self.on_case is not None:
                     self.on_case(res)
@@ -459,6 +478,7 @@ class Runner:
         finally:
             for t in tasks:
                 t.cancel()
+            self._flush()
             if isinstance(judge, CachedProvider):
                 self.stats.judge_calls, self.stats.judge_usd = judge.calls, judge.spent_usd
         return [r for c in cases if c.id in done for r in done[c.id]]

@@ -95,6 +95,12 @@ class Store(ABC):
         """Store one case's result; writing the same case again replaces it (idempotent,
         so a resumed run can skip the cases already in :meth:`results`)."""
 
+    def result_put_many(self, run_id: str, items: Mapping[str, dict[str, Any]]) -> None:
+        """Store several cases' results in one transaction, each replacing any earlier
+        result of the same case (as :meth:`result_put` does)."""
+        for case_key, data in items.items():
+            self.result_put(run_id, case_key, data)
+
     @abstractmethod
     def results(self, run_id: str) -> dict[str, dict[str, Any]]:
         """All stored results of a run, by case key."""

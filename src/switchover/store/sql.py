@@ -164,13 +164,22 @@ class SQLStore(Store):
         return [str(r[0]) for r in rows]
 
     def result_put(self, run_id: str, case_key: str, data: dict[str, Any]) -> None:
+        self.result_put_many(run_id, {case_key: data})
+
+    def result_put_many(self, run_id: str, items: Mapping[str, dict[str, Any]]) -> None:
+        """Store several cases' results in one transaction (each replaces the case's
+        earlier result)."""
+        if not items:
+            return
+        now = time.time()
+        rows = [(run_id, k, _dumps(v), now) for k, v in items.items()]
         with self._tx(write=True) as ex:
             self._relaxed(ex)
-            ex.execute(
+            ex.executemany(
                 "INSERT INTO results (run_id, case_key, data, updated_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (run_id, case_key) DO UPDATE SET data = excluded.data, "
                 "updated_at = excluded.updated_at",
-                (run_id, case_key, _dumps(data), time.time()),
+                rows,
             )
 
     def results(self, run_id: str) -> dict[str, dict[str, Any]]:
