@@ -255,6 +255,32 @@ def test_cli_usage_errors_exit_2_without_traceback(
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    ("option", "where", "says"),
+    [
+        ("--write-baseline", "missing/x.json", "does not exist"),
+        ("--output", "outdir", "is a directory"),
+    ],
+)
+def test_cli_unwritable_output_paths_fail_before_scanning(
+    tmp_path: Path, option: str, where: str, says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _project(tmp_path)
+    (tmp_path / "outdir").mkdir()
+    target = tmp_path / where
+    with pytest.raises(SystemExit) as exc:
+        main(["scan", str(tmp_path), "-f", "json", option, str(target)])
+    assert exc.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # nothing was scanned or rendered
+    err = " ".join(captured.err.split())
+    assert f"{option}:" in err
+    assert str(target) in err
+    assert says in err
+    assert "hint" in err.lower()
+    assert "Errno" not in err
+
+
 def test_sarif_is_valid_against_the_sarif_2_1_0_schema(tmp_path: Path, catalog: Catalog) -> None:
     from jsonschema import Draft4Validator, FormatChecker
 

@@ -17,6 +17,7 @@ from switchover.scan.engine import ScanOptions, load_scan_config, scan
 from switchover.scan.findings import ScanReport
 from switchover.scan.policy import apply_baseline, failing, parse_fail_on, write_baseline
 from switchover.scan.report import (
+    check_output_file,
     render_csv,
     render_json,
     render_markdown,
@@ -82,6 +83,10 @@ def scan_command(
             f"--today: {today!r} is not a date", hint="Write YYYY-MM-DD, e.g. 2026-11-26"
         ) from exc
     condition = parse_fail_on(fail_on)
+    if write_baseline_to is not None:
+        check_output_file(write_baseline_to, "--write-baseline")
+    if output is not None:
+        check_output_file(output, "--output")
     options = ScanOptions(
         today=day,
         target=target,

@@ -6,15 +6,24 @@ import csv
 import io
 import json
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
+from switchover.errors import UsageError
 from switchover.scan.findings import Finding, ScanReport
 from switchover.scan.policy import reportable
 
-__all__ = ["render_csv", "render_json", "render_markdown", "render_rich", "render_sarif"]
+__all__ = [
+    "check_output_file",
+    "render_csv",
+    "render_json",
+    "render_markdown",
+    "render_rich",
+    "render_sarif",
+]
 
 _SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _RULES = {
@@ -24,6 +33,21 @@ _RULES = {
     "model-unknown": ("note", "Model not in the catalog or expression not resolved"),
     "param-problem": ("warning", "Parameter rejected by the replacement / target model"),
 }
+
+
+def check_output_file(path: Path, option: str) -> None:
+    """Fail early (exit 2) when ``path`` cannot be written as a file."""
+    if path.is_dir():
+        raise UsageError(
+            f"{option}: {path} is a directory",
+            hint=f"Give a file name, e.g. {path / 'report.json'}",
+        )
+    parent = path.parent
+    if not parent.is_dir():
+        raise UsageError(
+            f"{option}: cannot write {path}: directory {parent} does not exist",
+            hint=f"Create it first (mkdir -p {parent}) or choose another path.",
+        )
 
 
 def _shown(report: ScanReport, show_all: bool) -> list[Finding]:
