@@ -47,6 +47,7 @@ ENDPOINTS: dict[str, str] = {
     "/embeddings": "openai.embeddings",
 }
 _ACTIVE = frozenset({"shadow", "canary", "paused"})
+WATCH_AFTER_S = 0.02
 
 
 class GatewayApp:
@@ -250,7 +251,9 @@ class GatewayApp:
             return
         state = self.view.states.get(route.name)
         request_id = f"{self._id_prefix}-{next(self._ids)}"
-        d = decide(state, route, sticky_key(headers, data), request_id)
+        # the sticky key only matters in a canary (and hashing an API key costs)
+        canary = state is not None and state.effective_status == "canary"
+        d = decide(state, route, sticky_key(headers, data) if canary else None, request_id)
         active = state is not None and state.status in _ACTIVE
         rate = self.settings.record_sample if active else self.settings.idle_record_sample
         record = rate >= 1.0 or (rate > 0.0 and random.random() < rate)
@@ -278,7 +281,14 @@ class GatewayApp:
             if msg["type"] == "http.response.body" and not msg.get("more_body", False):
                 flags.complete = True
 
-        watcher = asyncio.create_task(_watch_disconnect(receive, task, flags))
+        # Most answers are complete before a watcher task would even run: start it only for
+        # requests still in flight after WATCH_AFTER_S (a timer costs less than a task).
+        watchers: list[asyncio.Task[None]] = []
+
+        def watch() -> None:
+            watchers.append(asyncio.create_task(_watch_disconnect(receive, task, flags)))
+
+        timer = asyncio.get_running_loop().call_later(WATCH_AFTER_S, watch)
         try:
             if api == "openai.embeddings" and arm == "candidate":
                 served = await self.proxy.baseline(
@@ -298,7 +308,9 @@ class GatewayApp:
                 return
             raise
         finally:
-            watcher.cancel()
+            timer.cancel()
+            for w in watchers:
+                w.cancel()
             self.inflight -= 1
             if self.inflight == 0:
                 self._idle.set()
