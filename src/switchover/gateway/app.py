@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from switchover.config import Config
 from switchover.errors import ConfigError
@@ -47,6 +47,7 @@ ENDPOINTS: dict[str, str] = {
     "/embeddings": "openai.embeddings",
 }
 _ACTIVE = frozenset({"shadow", "canary", "paused"})
+UI = "/ui"
 WATCH_AFTER_S = 0.02
 
 
@@ -95,6 +96,18 @@ class GatewayApp:
         self._ids = itertools.count(1)
         self._id_prefix = os.urandom(4).hex()
         self._idle = asyncio.Event()
+        self.dashboard: ASGIApp | None = None
+        if self.settings.admin_token:
+            # imported here: the dashboard package imports gateway.server, which imports us
+            from switchover.project.dashboard import create_dashboard_app
+
+            self.dashboard = create_dashboard_app(
+                config,
+                self.store,
+                admin_token=self.settings.admin_token,
+                store_url=self.settings.store_url,
+                scan=False,
+            )
 
     # -- lifecycle ------------------------------------------------------------------------
     def _on_change(self, old: RolloutState | None, new: RolloutState) -> None:
@@ -197,10 +210,26 @@ class GatewayApp:
         elif path.startswith("/admin/"):
             hdrs = _headers(scope)
             await handle_admin(self, method, path, scope.get("query_string", b""), hdrs, send)
+        elif path == UI or path.startswith(UI + "/"):
+            await self._ui(scope, receive, send)
         else:
             await send_bytes(
                 send, 404, error_bytes("openai.chat", 404, f"no route {method} {path}")
             )
+
+    async def _ui(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The dashboard under ``/ui`` (it checks the admin token itself)."""
+        if self.dashboard is None:
+            msg = "the dashboard needs an admin token: set SWITCHOVER_ADMIN_TOKEN"
+            await send_bytes(send, 403, error_bytes("openai.chat", 403, msg))
+            return
+        root = scope.get("root_path", "")
+        if scope["path"] == UI:  # the page's URLs are relative: serve it at /ui/
+            qs: bytes = scope.get("query_string", b"")
+            location = (root + UI + "/").encode() + (b"?" + qs if qs else b"")
+            await send_bytes(send, 308, b"", [(b"location", location)], content_type=b"text/plain")
+            return
+        await self.dashboard({**scope, "root_path": root + UI}, receive, send)
 
     def _gauges(self) -> None:
         self.metrics.inflight.set(self.inflight)
