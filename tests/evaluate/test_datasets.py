@@ -504,3 +504,31 @@ def test_recorded_response_shapes_and_errors() -> None:
         )
     with pytest.raises(InputError, match=r"p:4: r: choices: expected an array"):
         decode_recorded_response({"choices": "nope"}, path="p", line=4, field="r")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {k: v for k, v in OPENAI_BODY.items() if k != "model"},
+        {**OPENAI_BODY, "model": None},
+        {k: v for k, v in ANTHROPIC_BODY.items() if k != "model"},
+        {"request": {k: v for k, v in OPENAI_BODY.items() if k != "model"}, "tags": ["t"]},
+    ],
+)
+def test_rows_without_model_take_the_baseline(tmp_path: Path, body: dict[str, Any]) -> None:
+    p = tmp_path / "ds.jsonl"
+    p.write_text(json.dumps(body) + "\n")
+    ds = load_dataset(p, default_model="gpt-4o-2024-08-06")
+    assert [c.request.model for c in ds.cases] == ["gpt-4o-2024-08-06"]
+
+
+def test_bad_model_in_a_bare_row_names_line_and_field(tmp_path: Path) -> None:
+    p = tmp_path / "ds.jsonl"
+    p.write_text(json.dumps(OPENAI_BODY) + "\n" + json.dumps({**OPENAI_BODY, "model": 5}) + "\n")
+    with pytest.raises(InputError) as exc:
+        load_dataset(p, default_model="gpt-4o")
+    assert str(exc.value).startswith(f"{p}:2: model: required string")
+    assert "(row)" not in str(exc.value)
+    p.write_text(json.dumps({**OPENAI_BODY, "messages": []}) + "\n")
+    with pytest.raises(InputError, match=r":1: messages: at least one message"):
+        load_dataset(p, default_model="gpt-4o")

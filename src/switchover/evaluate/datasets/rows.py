@@ -42,21 +42,25 @@ def decode_request_body(
     *,
     path: str,
     line: int,
-    field: str = "request",
+    field: str | None = "request",
     api: str | None = None,
     model: str | None = None,
 ) -> tuple[ChatRequest, str]:
-    """(neutral request, detected API) from a wire or neutral body; errors name the line."""
+    """(neutral request, detected API) from a wire or neutral body; errors name the line.
+
+    ``field`` is None for a bare request row. A body without ``model`` takes ``model`` (the
+    baseline replaces the row's model anyway, so a dataset of prompts need not name one)."""
     fmt = api or detect_api(body)
+    if model and body.get("model") in (None, ""):
+        body = {**body, "model": model}
     try:
         req = decode_wire(body, fmt, model=model)
     except InputError as exc:
         msg = exc.message
         raise InputError(msg, path=path, line=line, field=field, hint=exc.hint) from None
     if not req.messages:
-        raise InputError(
-            "at least one message is required", path=path, line=line, field=f"{field}.messages"
-        )
+        where = f"{field}.messages" if field else "messages"
+        raise InputError("at least one message is required", path=path, line=line, field=where)
     if not req.model and model:
         req = req.model_copy(update={"model": model})
     return req, fmt
@@ -165,7 +169,7 @@ def row_to_case(
         )
     else:
         request, api = decode_request_body(
-            row, path=path, line=line, field="(row)", model=default_model
+            row, path=path, line=line, field=None, model=default_model
         )
         meta_row = {}
     case_id = meta_row.get("id", default_id)
