@@ -5,7 +5,8 @@ Pass-through: when the serving upstream speaks the caller's wire API, the caller
 bytes go upstream unchanged (only ``model`` is rewritten when it names an alias) and the
 answer's bytes come back unchanged, streamed chunk by chunk; nothing is validated or
 converted on the way. Otherwise the body is decoded with the caller's codec, adapted for
-the target model (``switchover.adapt``, changes logged), sent through the upstream's
+the target model (``switchover.adapt``: the changes go into the request record and their
+count into the ``x-switchover-adapted`` response header), sent through the upstream's
 provider client, and encoded back into the caller's wire format.
 """
 
@@ -37,7 +38,7 @@ from switchover.gateway.reshape import (
 from switchover.gateway.routing import MigrationRoute, Target
 from switchover.gateway.upstream import FORWARD_HEADERS, Upstream
 
-__all__ = ["Call", "CandidateFailed", "Proxy", "Served"]
+__all__ = ["Call", "CandidateFailed", "Prepared", "Proxy", "Served"]
 
 _log = logging.getLogger("switchover.gateway")
 _SKIP_RESPONSE_HEADERS = frozenset(
@@ -80,13 +81,40 @@ class Served:
     started: bool
 
 
+@dataclass(slots=True, frozen=True)
+class Prepared:
+    """The neutral request for one upstream call. ``json_tool``: the adapter moved JSON
+    mode into a tool call that must be unwrapped; ``adaptation``: ``Adapted.to_json()``
+    when the request was adapted for the candidate (None for the baseline)."""
+
+    request: ChatRequest
+    json_tool: bool = False
+    adaptation: dict[str, Any] | None = None
+
+    @property
+    def adapted_count(self) -> int | None:
+        return None if self.adaptation is None else len(self.adaptation["changes"])
+
+
 class CandidateFailed(Exception):
     """The candidate failed before anything was sent to the caller."""
 
-    def __init__(self, error: SwitchoverError, status: int) -> None:
+    def __init__(
+        self, error: SwitchoverError, status: int, adaptation: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(str(error))
         self.error = error
         self.status = status
+        self.adaptation = adaptation
+
+
+def _failed_adaptation(exc: AdaptationError, target_api: str | None) -> dict[str, Any]:
+    return {
+        "target_api": target_api or "openai.chat",
+        "changes": [c.model_dump(mode="json") for c in exc.changes],
+        "warnings": [],
+        "error": exc.message,
+    }
 
 
 class ResponseStarted(Exception):
@@ -149,13 +177,18 @@ class Proxy:
             )
         )
 
-    def _headers_out(self, call: Call, arm: str) -> list[tuple[bytes, bytes]]:
-        return [
+    def _headers_out(
+        self, call: Call, arm: str, adapted: int | None = None
+    ) -> list[tuple[bytes, bytes]]:
+        out = [
             (b"x-switchover-migration", call.route.name.encode()),
             (b"x-switchover-arm", arm.encode()),
             (b"x-switchover-request-id", call.request_id.encode()),
             *call.extra_headers,
         ]
+        if adapted is not None:
+            out.append((b"x-switchover-adapted", b"%d" % adapted))
+        return out
 
     # -- entry ----------------------------------------------------------------------------
     async def serve(self, call: Call, arm: str, send: Send, *, fallback: bool) -> Served:
@@ -176,6 +209,7 @@ class Proxy:
                     exc.status,
                     fallback=fallback,
                     error=str(exc.error)[:500],
+                    adaptation=exc.adaptation,
                 )
                 if not fallback:
                     await self._send_error(call, send, exc.status, str(exc.error), "candidate")
@@ -282,25 +316,27 @@ class Proxy:
         return Served(status, None, True)
 
     # -- decoded --------------------------------------------------------------------------
-    def prepare(self, call: Call, target: Target, *, adapt_: bool) -> tuple[ChatRequest, bool]:
+    def prepare(self, call: Call, target: Target, *, adapt_: bool) -> Prepared:
         """The neutral request for ``target``: decoded with the caller's codec, then adapted
-        from the baseline model (candidate) or just re-targeted (baseline). The flag says
-        the adapter moved JSON mode into a tool call that must be unwrapped."""
+        from the baseline model (candidate) or just re-targeted (baseline)."""
         codec = CODECS[call.api]
         data = dict(call.data)
         data["model"] = call.route.baseline.model
         req: ChatRequest = codec.decode_request(data)
         if not adapt_:
-            return req.model_copy(update={"model": target.model}), False
+            return Prepared(req.model_copy(update={"model": target.model}))
         up = self.upstreams[target.upstream]
-        adapted = adapt(
-            req,
-            target.model,
-            source=call.route.baseline.model,
-            source_api=call.api,
-            target_api=up.api or None,
-            policy=call.route.migration.adaptation,
-        )
+        try:
+            adapted = adapt(
+                req,
+                target.model,
+                source=call.route.baseline.model,
+                source_api=call.api,
+                target_api=up.api or None,
+                policy=call.route.migration.adaptation,
+            )
+        except AdaptationError as exc:
+            raise CandidateFailed(exc, 400, _failed_adaptation(exc, up.api)) from None
         if adapted.changes:
             _log.debug(
                 "%s: adapted for %s: %s",
@@ -308,49 +344,56 @@ class Proxy:
                 target.model,
                 "; ".join(c.summary() for c in adapted.changes),
             )
-        return adapted.request, uses_json_tool(req, adapted.request)
+        return Prepared(adapted.request, uses_json_tool(req, adapted.request), adapted.to_json())
 
-    async def complete(self, call: Call, target: Target, *, adapt_: bool) -> ChatResponse:
-        """Call ``target`` without streaming (shadow traffic and non-streamed requests)."""
+    async def send(self, prep: Prepared, target: Target) -> ChatResponse:
+        """Call ``target`` with a prepared request, without streaming."""
         up = self.upstreams[target.upstream]
-        req, json_tool = self.prepare(call, target, adapt_=adapt_)
         async with asyncio.timeout(up.timeout_s):
-            resp = await up.provider.complete(req.model_copy(update={"stream": False}))
-        return unwrap_json_response(resp) if json_tool else resp
+            resp = await up.provider.complete(prep.request.model_copy(update={"stream": False}))
+        return unwrap_json_response(resp) if prep.json_tool else resp
 
     async def _decoded(
         self, call: Call, arm: str, target: Target, send: Send, *, adapt_: bool
     ) -> Served:
         t0 = time.perf_counter()
         codec = CODECS[call.api]
+        prep: Prepared | None = None
         try:
+            prep = self.prepare(call, target, adapt_=adapt_)
             if not call.stream:
-                resp = await self.complete(call, target, adapt_=adapt_)
+                resp = await self.send(prep, target)
             else:
                 up = self.upstreams[target.upstream]
-                req, json_tool = self.prepare(call, target, adapt_=adapt_)
-                events = up.provider.stream(req.model_copy(update={"stream": True}))
-                if json_tool:
+                events = up.provider.stream(prep.request.model_copy(update={"stream": True}))
+                if prep.json_tool:
                     events = unwrap_json_stream(events)
                 async with asyncio.timeout(up.timeout_s):
                     first = await anext(aiter(events), None)
         except InputError as exc:
+            adaptation = prep.adaptation if prep is not None else None
             if arm == "candidate":
-                raise CandidateFailed(exc, 400) from None
+                raise CandidateFailed(exc, 400, adaptation) from None
             self._job(call, arm, target, t0, 400, error=str(exc)[:500])
             await self._send_error(call, send, 400, str(exc), arm)
             return Served(400, None, True)
-        except (ProviderError, AdaptationError) as exc:
-            raise CandidateFailed(exc, _status_of(exc)) from None
+        except ProviderError as exc:
+            adaptation = prep.adaptation if prep is not None else None
+            raise CandidateFailed(exc, _status_of(exc), adaptation) from None
         except TimeoutError:
-            raise CandidateFailed(ProviderTimeoutError(f"{target.model} timed out"), 504) from None
+            adaptation = prep.adaptation if prep is not None else None
+            timeout = ProviderTimeoutError(f"{target.model} timed out")
+            raise CandidateFailed(timeout, 504, adaptation) from None
         if not call.stream:
             raw = json.dumps(codec.encode_response(resp, model=resp.model or target.model))
             body = raw.encode("utf-8")
-            await send_bytes(send, 200, body, self._headers_out(call, arm))
-            self._job(call, arm, target, t0, 200, response=resp, stream=False)
+            hdrs = self._headers_out(call, arm, prep.adapted_count)
+            await send_bytes(send, 200, body, hdrs)
+            self._job(
+                call, arm, target, t0, 200, response=resp, stream=False, adaptation=prep.adaptation
+            )
             return Served(200, body, True)
-        return await self._stream_out(call, arm, target, send, t0, first, events)
+        return await self._stream_out(call, arm, target, send, t0, first, events, prep)
 
     async def _stream_out(
         self,
@@ -361,12 +404,13 @@ class Proxy:
         t0: float,
         first: StreamEvent | None,
         events: AsyncIterator[StreamEvent],
+        prep: Prepared,
     ) -> Served:
         codec = CODECS[call.api]
         encoder = codec.StreamEncoder(target.model)
         acc = StreamAccumulator(target.model)
         hdrs = [(b"content-type", SSE_CT), (b"cache-control", b"no-cache")]
-        hdrs.extend(self._headers_out(call, arm))
+        hdrs.extend(self._headers_out(call, arm, prep.adapted_count))
         await send({"type": "http.response.start", "status": 200, "headers": hdrs})
         chunks: list[bytes] = []
         error: str | None = None
@@ -397,5 +441,6 @@ class Proxy:
             200 if error is None else 502,
             response=acc.response(),
             error=error,
+            adaptation=prep.adaptation,
         )
         return Served(200, chunks, True)

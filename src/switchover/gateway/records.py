@@ -60,6 +60,41 @@ class Job:
     reference: ChatResponse | None = None
     reference_raw: bytes | list[bytes] | None = None
     reference_stream: bool = False
+    adaptation: dict[str, Any] | None = None
+
+
+_SMALL_STR = 64
+
+
+def _small(value: Any) -> bool:
+    """A parameter value safe to keep without ``record_bodies`` (a number, a flag, a short
+    string); a structured or long value may quote the request (a schema, a prompt)."""
+    if isinstance(value, str):
+        return len(value) <= _SMALL_STR
+    return value is None or isinstance(value, bool | int | float)
+
+
+def _change_summary(change: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in change.items() if k not in ("before", "after") and v is not None}
+    for k in ("before", "after"):
+        v = change.get(k)
+        if v is not None:
+            out[k] = v if _small(v) else "(omitted: start the gateway with --record-bodies)"
+    return out
+
+
+def record_body(job: Job, keep_bodies: bool) -> dict[str, Any] | None:
+    """The free-form ``body`` of a request record: the request (``record_bodies`` only)
+    and, for a candidate request, the adaptation changes made for it."""
+    body: dict[str, Any] = {}
+    if keep_bodies and job.body is not None:
+        body["request"] = job.body
+    if job.adaptation is not None:
+        adaptation = dict(job.adaptation)
+        if not keep_bodies:
+            adaptation["changes"] = [_change_summary(c) for c in adaptation.get("changes", [])]
+        body["adaptation"] = adaptation
+    return body or None
 
 
 class RecordPipeline:
@@ -192,7 +227,7 @@ class RecordPipeline:
             model=job.model,
             request_id=job.request_id,
             bucket=job.bucket,
-            body={"request": job.body} if self.keep_bodies and job.body is not None else None,
+            body=record_body(job, self.keep_bodies),
         )
         self.pending.append(rec)
         over = len(self.pending) - self.capacity

@@ -12,9 +12,10 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from switchover.errors import SwitchoverError
-from switchover.gateway.proxy import Call, Proxy
+from switchover.gateway.proxy import Call, CandidateFailed, Proxy
 from switchover.gateway.records import Job
 
 __all__ = ["ShadowDispatcher", "ShadowTask"]
@@ -85,10 +86,15 @@ class ShadowDispatcher:
         target = route.candidate
         t0 = time.perf_counter()
         response = None
+        adaptation: dict[str, Any] | None = None
         error: str | None = None
         status = 200
         try:
-            response = await self.proxy.complete(call, target, adapt_=True)
+            prep = self.proxy.prepare(call, target, adapt_=True)
+            adaptation = prep.adaptation
+            response = await self.proxy.send(prep, target)
+        except CandidateFailed as exc:  # the adapter refused the request
+            error, status, adaptation = str(exc.error)[:500], exc.status, exc.adaptation
         except SwitchoverError as exc:
             error = str(exc)[:500]
             status = getattr(exc, "status", None) or 502
@@ -115,6 +121,7 @@ class ShadowDispatcher:
                 error=error,
                 body=call.data,
                 response=response,
+                adaptation=adaptation,
                 reference_raw=task.baseline_raw,
                 reference_stream=task.baseline_stream,
             )
