@@ -128,6 +128,13 @@ def load_dataset(
 ) -> Dataset:
     """Read one dataset file (format detected; see the module docstring)."""
     p = Path(path)
+    if p.is_dir():
+        raise InputError(
+            "is a directory, not a dataset file",
+            path=str(p),
+            hint="Pass a file: JSONL rows, CSV, gateway captures or an OTLP JSON export "
+            "(repeat -d for several files).",
+        )
     if not p.is_file():
         raise InputError(
             "dataset file not found",
