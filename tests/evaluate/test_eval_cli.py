@@ -129,3 +129,48 @@ def test_progress_bar_on_a_terminal(
     assert report.meta.n_cases == 12
     assert plan.options.on_progress is not None  # the bar's callback was installed
     assert "cases/s" in buf.getvalue()
+
+
+def test_out_must_be_a_directory_checked_before_any_call(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], make_plan: Callable[..., Path]
+) -> None:
+    plan = make_plan(tmp_path, n=3)
+    existing = tmp_path / "taken.jsonl"
+    existing.write_text("{}\n")
+    for out in (existing, existing / "sub"):
+        code, text = _run_main(["eval", "-c", str(plan), "-o", str(out), "-y"], capsys)
+        assert code == 2
+        flat = " ".join(text.split())
+        assert f"--out: {out} is not a directory" in flat
+        assert "hint" in flat
+        assert "estimate:" not in flat  # nothing was planned or called
+    assert not (tmp_path / "state.db").exists()
+
+
+def test_a_directory_as_dataset_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], make_plan: Callable[..., Path]
+) -> None:
+    plan = make_plan(tmp_path, n=3)
+    code, text = _run_main(["eval", "-c", str(plan), "-d", str(tmp_path)], capsys)
+    assert code == 2
+    flat = " ".join(text.split())
+    assert f"{tmp_path}: is a directory, not a dataset file" in flat
+    assert "JSONL" in flat
+
+
+def test_status_spinner_while_reading_datasets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_plan: Callable[..., Path]
+) -> None:
+    import io
+
+    from rich.console import Console
+
+    from switchover.cli import eval as eval_cli
+
+    buf = io.StringIO()
+    monkeypatch.setattr(eval_cli, "err_console", Console(file=buf, force_terminal=True))
+    plan = make_plan(tmp_path, n=3)
+    res = runner.invoke(app, ["eval", "-c", str(plan), "--dry-run"])
+    assert res.exit_code == 0, res.output
+    assert "reading " in buf.getvalue()
+    assert "planning the run" in buf.getvalue()

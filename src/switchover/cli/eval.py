@@ -53,6 +53,20 @@ def _config(path: Path | None, baseline: str | None, candidates: list[str]) -> C
     return cfg
 
 
+def _check_out(out: Path) -> None:
+    """--out is a directory (made if missing): refuse a file before any model call."""
+    for p in (out, *out.parents):
+        if p.exists():
+            if not p.is_dir():
+                where = "" if p == out else f" ({p} is a file)"
+                raise UsageError(
+                    f"--out: {out} is not a directory{where}",
+                    hint="--out takes the report directory (created if missing), "
+                    "e.g. -o reports/; the file names come from the migration.",
+                )
+            return
+
+
 def _print_estimate(plan: EvalPlan, max_cost: float | None) -> None:
     e = plan.estimate
     console.print(
@@ -186,7 +200,7 @@ def register(app: typer.Typer) -> None:
             help="Report formats: " + ", ".join(REPORT_FORMATS),
         ),
         out: Path | None = typer.Option(
-            None, "--out", "-o", help="Report directory (default: [project] reports_dir)."
+            None, "--out", "-o", help="Report directory (default: reports_dir in \\[project])."
         ),
         store: str | None = typer.Option(None, "--store", help="Store URL (cache and runs)."),
         sequential: bool = typer.Option(
@@ -214,6 +228,8 @@ def register(app: typer.Typer) -> None:
             raise UsageError(
                 f"unknown --format {bad[0]!r}", hint="Use any of: " + ", ".join(REPORT_FORMATS)
             )
+        if out is not None:
+            _check_out(out)
         cfg = _config(config, baseline, candidate)
         options = EvalOptions(
             migration=migration,
@@ -234,7 +250,9 @@ def register(app: typer.Typer) -> None:
             sequential=sequential,
             cache=not no_cache,
         )
-        plan = plan_evaluation(cfg, options)
+        what = f"{len(dataset)} dataset(s)" if dataset else "the migration's datasets"
+        with err_console.status(f"reading {what} and planning the run..."):
+            plan = plan_evaluation(cfg, options)
         if not json_out:
             _print_estimate(plan, plan.max_cost_usd)
         live = plan.estimate.calls > 0 and any(
