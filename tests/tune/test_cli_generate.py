@@ -115,3 +115,24 @@ async def test_generator_failure_is_a_clear_error() -> None:
     req = ChatRequest(model="m", messages=[Message.user("x")])
     with pytest.raises(SwitchoverError, match="the generator m failed: upstream exploded"):
         await generate_variants(provider, req, count=1)
+
+
+def test_cli_missing_dataset_is_caught_before_running(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = tmp_path / "switchover.toml"
+    cfg.write_text('[[migrations]]\nname = "m"\nfrom = "gpt-4o"\nto = "gpt-6-luna"\n')
+    variants = tmp_path / "v.toml"
+    variants.write_text('[[variants]]\nname = "p"\nparams = { temperature = 0.2 }\n')
+    args = ["tune", "-c", str(cfg), "--variants", str(variants), "--store", "sqlite://:memory:"]
+    code, out = _run_main(args, capsys)
+    assert code == 2
+    flat = " ".join(out.split())
+    assert "no dataset to tune migration 'm' on" in flat
+    assert "Pass --dataset FILE" in flat
+    assert "running the development split" not in flat
+    # -d/--dataset is tune's option too, read like eval's
+    missing = tmp_path / "nope.jsonl"
+    code, out = _run_main([*args, "-d", str(missing)], capsys)
+    assert code == 2
+    assert f"{missing}: dataset file not found" in " ".join(out.split())

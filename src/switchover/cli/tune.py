@@ -13,6 +13,7 @@ from switchover.errors import UsageError
 from switchover.evaluate.engine import write_reports
 from switchover.tune import TuneOptions, load_variants, run_tune
 from switchover.tune.render import print_result, render_json, render_markdown
+from switchover.tune.run import check_tune_inputs
 
 __all__ = ["register"]
 
@@ -24,8 +25,15 @@ def register(app: typer.Typer) -> None:
     def tune_cmd(
         config: Path | None = typer.Option(None, "--config", "-c", help="Path to switchover.toml."),
         migration: str | None = typer.Option(None, "--migration", "-m", help="Migration name."),
+        dataset: list[str] = typer.Option(
+            [],
+            "--dataset",
+            "-d",
+            help="Dataset file (JSONL, CSV, captures, OTLP JSON); "
+            "repeatable. Default: the migration's eval.datasets.",
+        ),
         variants: Path | None = typer.Option(
-            None, "--variants", help="TOML file of [[variants]] (see docs/tune.md)."
+            None, "--variants", help="TOML file of \\[\\[variants]] tables (see docs/tune.md)."
         ),
         generate: int = typer.Option(
             0, "--generate", min=0, help="Ask --generator for N variants from the regressions."
@@ -53,8 +61,10 @@ def register(app: typer.Typer) -> None:
         out: Path | None = typer.Option(None, "--out", "-o", help="Directory for the files."),
         json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     ) -> None:
-        """Try prompt / parameter variants on a development split and confirm the best on a
-        held-out split: exit 0 confirmed, 1 not confirmed, 2 bad input, 3 error."""
+        """Find a prompt or parameter variant that fixes a regression.
+
+        Tries variants on a development split and confirms the best on a held-out split:
+        exit 0 confirmed, 1 not confirmed, 2 bad input, 3 error."""
         formats = [f.strip() for f in fmt.split(",") if f.strip()]
         bad = [f for f in formats if f not in FORMATS]
         if bad:
@@ -62,6 +72,7 @@ def register(app: typer.Typer) -> None:
         cfg = load_config(config)
         options = TuneOptions(
             migration=migration,
+            datasets=list(dataset),
             variants=load_variants(variants) if variants is not None else [],
             generate=generate,
             generator=generator,
@@ -72,6 +83,7 @@ def register(app: typer.Typer) -> None:
             judge="" if judge == "none" else judge,
             store_url=store,
         )
+        check_tune_inputs(cfg, options)
         if not json_out:
             console.print("[dim]running the development split...[/]")
         run = run_tune(cfg, options)

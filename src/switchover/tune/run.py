@@ -36,12 +36,13 @@ from switchover.tune.result import HoldoutResult, TuneResult, VariantResult
 from switchover.tune.split import split_cases
 from switchover.tune.variants import ORIGINAL, Variant, prompt_diff
 
-__all__ = ["TuneOptions", "TuneRun", "run_tune", "run_tune_async"]
+__all__ = ["TuneOptions", "TuneRun", "check_tune_inputs", "run_tune", "run_tune_async"]
 
 
 @dataclass
 class TuneOptions:
     migration: str | None = None
+    datasets: list[str] = field(default_factory=list)  # default: the migration's eval.datasets
     variants: list[Variant] = field(default_factory=list)
     generate: int = 0  # variants to ask the generator for
     generator: str | None = None  # model ref, e.g. "openai:gpt-5" or "sim:gpt-4o"
@@ -95,6 +96,7 @@ def _eval_options(
     cb = opts.on_progress
     return EvalOptions(
         migration=mig.name,
+        datasets=list(opts.datasets),
         sample=opts.sample,
         seed=opts.seed,
         stratify_by=opts.stratify_by,
@@ -204,8 +206,8 @@ def _pick(results: list[VariantResult]) -> str | None:
     return best.name if best is not None else None
 
 
-async def run_tune_async(cfg: Config, options: TuneOptions | None = None) -> TuneRun:
-    opts = options or TuneOptions()
+def check_tune_inputs(cfg: Config, opts: TuneOptions) -> Migration:
+    """The migration to tune; usage errors (no variants, no dataset) before any work."""
     mig = cfg.migration(opts.migration)
     if opts.generate < 0:
         raise UsageError("--generate must be 0 or more")
@@ -214,6 +216,18 @@ async def run_tune_async(cfg: Config, options: TuneOptions | None = None) -> Tun
             "nothing to tune: no variants",
             hint="Pass --variants FILE.toml, or --generate N --generator MODEL.",
         )
+    if not opts.datasets and not mig.eval.datasets:
+        raise UsageError(
+            f"no dataset to tune migration {mig.name!r} on",
+            hint=f"Pass --dataset FILE (-d, repeatable) or set datasets under "
+            f"[migrations.eval] of {mig.name!r} in switchover.toml.",
+        )
+    return mig
+
+
+async def run_tune_async(cfg: Config, options: TuneOptions | None = None) -> TuneRun:
+    opts = options or TuneOptions()
+    mig = check_tune_inputs(cfg, opts)
     seed = mig.eval.seed if opts.seed is None else opts.seed
     stratify = opts.stratify_by or mig.eval.stratify_by or "tag"
     if stratify not in ("tag", "call_site"):
