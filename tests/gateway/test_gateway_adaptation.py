@@ -36,11 +36,12 @@ async def _records(app: GatewayApp) -> list[RequestRecord]:
 
 @contextlib.asynccontextmanager
 async def _started(
-    sim_url: str, stage: dict[str, Any], to: str = "openai:gpt-5-mini"
+    sim_url: str, stage: dict[str, Any], to: str = "openai:gpt-5-mini", **mig: Any
 ) -> AsyncIterator[tuple[GatewayApp, httpx.AsyncClient]]:
     """A gateway whose migration was promoted into ``stage`` (no controller)."""
     plan = fast_rollout(stages=[{**stage, "duration": "1h"}])
-    app = create_gateway_app(make_config(sim_url, to=to, rollout=plan), settings(controller=False))
+    cfg = make_config(sim_url, to=to, rollout=plan, **mig)
+    app = create_gateway_app(cfg, settings(controller=False))
     async with app.running():
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gw") as c:
@@ -159,3 +160,33 @@ async def test_failed_candidate_record_keeps_the_adaptation(sim_url: str) -> Non
     for rec in failed:
         assert rec.body is not None
         assert rec.body["adaptation"]["target_api"] == "openai.chat"
+
+
+async def test_refused_adaptation_is_recorded_and_falls_back(sim_url: str) -> None:
+    canary = {"kind": "canary", "percent": 100}
+    async with _started(sim_url, canary, adaptation="strict") as (app, c):
+        r = await c.post("/v1/chat/completions", json=ADAPTED_CHAT)
+        assert r.status_code == 200
+        assert r.headers["x-switchover-fallback"] == "true"
+        assert r.headers["x-switchover-arm"] == "baseline"
+        records = await _records(app)
+    failed = [r for r in records if r.arm == "candidate"]
+    assert len(failed) == 1
+    assert failed[0].status == 400
+    assert failed[0].body is not None
+    adaptation = failed[0].body["adaptation"]
+    assert "loses information" in adaptation["error"]
+    assert [ch["param"] for ch in adaptation["changes"]] == ["temperature"]  # the lossy one
+
+
+async def test_refused_adaptation_in_shadow_is_recorded(sim_url: str) -> None:
+    shadow = {"kind": "shadow", "percent": 100}
+    async with _started(sim_url, shadow, adaptation="strict") as (app, c):
+        assert (await c.post("/v1/chat/completions", json=ADAPTED_CHAT)).status_code == 200
+        assert app.shadow is not None
+        await app.shadow.drain(5.0)
+        records = await _records(app)
+    shadowed = [r for r in records if r.shadow]
+    assert [(r.ok, r.status) for r in shadowed] == [(False, 400)]
+    assert shadowed[0].body is not None
+    assert "loses information" in shadowed[0].body["adaptation"]["error"]
