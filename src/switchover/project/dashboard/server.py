@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -20,10 +20,19 @@ def _config(app: ASGIApp, log_level: str) -> uvicorn.Config:
     return uvicorn.Config(app, log_level=log_level, lifespan="off", access_log=False)
 
 
-def run_dashboard(app: ASGIApp, host: str, port: int, *, log_level: str = "warning") -> None:
-    """Serve until interrupted."""
+def run_dashboard(
+    app: ASGIApp,
+    host: str,
+    port: int,
+    *,
+    log_level: str = "warning",
+    on_listen: Callable[[int], None] | None = None,
+) -> None:
+    """Serve until interrupted; ``on_listen`` gets the bound port (the real one for port 0)."""
     sock = bind(host, port)
     try:
+        if on_listen is not None:
+            on_listen(int(sock.getsockname()[1]))
         uvicorn.Server(_config(app, log_level)).run(sockets=[sock])
     finally:
         sock.close()
