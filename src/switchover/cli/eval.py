@@ -220,8 +220,9 @@ def register(app: typer.Typer) -> None:
         yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask before spending."),
         json_out: bool = typer.Option(False, "--json", help="Print the report as JSON."),
     ) -> None:
-        """Evaluate the candidate(s) against the baseline: exit 0 GO, 1 NO-GO,
-        2 INCONCLUSIVE, 3 error."""
+        """Evaluate the candidate(s) against the baseline on a dataset.
+
+        Exit 0 GO, 1 NO-GO, 2 INCONCLUSIVE, 3 error."""
         formats = [f.strip() for f in fmt.split(",") if f.strip()]
         bad = [f for f in formats if f not in REPORT_FORMATS]
         if bad:

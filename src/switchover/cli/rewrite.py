@@ -31,7 +31,9 @@ def rewrite(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary with the diff."),
 ) -> None:
-    """Replace the old model's IDs (literals, constants, config, .env) and fix parameters at
+    """Show (or apply) a migration's code changes as a unified diff.
+
+    Replaces the old model's IDs (literals, constants, config, .env) and fixes parameters at
     Python and TypeScript call sites; a diff by default, --write applies. Re-running is a no-op."""
     cfg = load_config(config)
     mig = cfg.migration(migration)

@@ -22,13 +22,13 @@ def status(
     ),
     config: Path | None = typer.Option(None, "--config", "-c", help="Path to switchover.toml."),
     store: str | None = typer.Option(
-        None, "--store", help="Store URL (default: [project] store in switchover.toml)."
+        None, "--store", help="Store URL (default: store in \\[project] of switchover.toml)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     markdown: bool = typer.Option(False, "--markdown", help="Print Markdown (PRs, chat)."),
     no_scan: bool = typer.Option(False, "--no-scan", help="Skip the fresh scan of the code."),
 ) -> None:
-    """Deadline, code left on the old model, evaluation verdict, rollout stage and next step."""
+    """Show each migration's deadline, code left, verdict, rollout stage and next step."""
     cfg = load_config(config)
     url = store or cfg.project.store  # relative SQLite paths: from the cwd, as `eval` does
     with open_store(url) as st:
