@@ -180,3 +180,45 @@ def test_upstreams_per_platform(tmp_path: Path) -> None:
     assert all(
         u.provider in {"openai", "anthropic", "gemini", "azure"} for u in cfg.upstreams.values()
     )
+
+
+def test_aliases_the_code_uses_go_into_the_plan(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        "from openai import OpenAI\n"
+        'OpenAI().chat.completions.create(model="gpt-4o", messages=[])\n'
+        'OpenAI().chat.completions.create(model="gpt-4o-2024-08-06", messages=[])\n',
+        encoding="utf-8",
+    )
+    result = runner.invoke(
+        app, ["init", "--path", str(tmp_path), "--to", "gpt-6-luna", "-y", "--today", "2026-11-26"]
+    )
+    assert result.exit_code == 0, result.output
+    (mig,) = load_config(tmp_path / "switchover.toml").migrations
+    assert mig.from_ == "openai:gpt-4o-2024-08-06"
+    assert mig.aliases == ["gpt-4o"]  # the gateway routes model "gpt-4o" to this migration
+
+
+def test_no_aliases_line_when_the_code_names_the_snapshot(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        'from openai import OpenAI\nOpenAI().chat.completions.create(model="gpt-4o-2024-08-06", '
+        "messages=[])\n",
+        encoding="utf-8",
+    )
+    plan = build_plan(tmp_path, TODAY, to=["gpt-6-luna"])
+    assert plan.migrations[0].aliases == []
+    assert "aliases =" not in render_toml(plan)
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [("foo=bar=baz", "--to: bad value 'foo=bar=baz'"), ("foo=bar", "--to: 'foo' is not a model")],
+)
+def test_bad_to_values_are_usage_errors(
+    example: Path, value: str, says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as ei:
+        main(["init", "--path", str(example), "--to", value, "-y", "--dry-run"])
+    assert ei.value.code == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert says in err
+    assert "Traceback" not in err

@@ -61,6 +61,7 @@ class AtRisk:
     sites: list[str] = field(default_factory=list)  # "path:line"
     lifecycle: str = "deprecated"
     days_left: int | None = None
+    aliases: list[str] = field(default_factory=list)  # the entry's aliases the code names
 
 
 @dataclass
@@ -71,6 +72,7 @@ class ProposedMigration:
     deadline: date | None
     owner: str | None
     sites: list[str]
+    aliases: list[str] = field(default_factory=list)  # routed by the gateway like the old id
 
 
 @dataclass
@@ -105,6 +107,9 @@ def find_at_risk(report: ScanReport, catalog: Catalog, today: date) -> list[AtRi
             where = f"{f.path}:{f.line}"
             if where not in item.sites:
                 item.sites.append(where)
+            alias = next((a for a in entry.aliases if a.lower() == r.value.lower()), None)
+            if alias is not None and alias not in item.aliases:
+                item.aliases.append(alias)
     return sorted(
         found.values(),
         key=lambda a: (a.days_left if a.days_left is not None else 10**6, a.entry.id),
@@ -118,8 +123,10 @@ def parse_targets(values: list[str]) -> tuple[str | None, dict[str, str]]:
     for v in values:
         if "=" in v:
             old, _, new = v.partition("=")
-            if not old.strip() or not new.strip():
-                raise UsageError(f"bad --to {v!r}", hint="Write --to NEW or --to OLD=NEW.")
+            if not old.strip() or not new.strip() or "=" in new:
+                raise UsageError(
+                    f"--to: bad value {v!r}", hint="Write --to NEW or --to OLD=NEW (one '=')."
+                )
             per_model[old.strip().lower()] = new.strip()
         elif default is not None:
             raise UsageError("--to NEW given twice", hint="Use --to OLD=NEW to pick per model.")
@@ -150,6 +157,13 @@ def propose(
     """One migration per model at risk: to ``--to`` or else the catalog's replacement."""
     per_model = per_model or {}
     out: list[ProposedMigration] = []
+    known = {n.lower() for a in at_risk for n in (a.entry.id, *a.entry.aliases)}
+    stray = sorted(k for k in per_model if k not in known)
+    if stray:
+        raise UsageError(
+            f"--to: {stray[0]!r} is not a model at risk in this project",
+            hint="Models at risk: " + (", ".join(a.entry.id for a in at_risk) or "none"),
+        )
     for item in at_risk:
         e = item.entry
         names = {e.id.lower(), *(a.lower() for a in e.aliases)}
@@ -175,6 +189,7 @@ def propose(
                 deadline=e.shutdown_date,
                 owner=owner,
                 sites=list(item.sites),
+                aliases=sorted(item.aliases),
             )
         )
     return out
@@ -234,6 +249,12 @@ def render_toml(plan: InitPlan) -> str:
             lines.append(f"deadline = {m.deadline.isoformat()}  # the old model's shutdown date")
         if m.owner:
             lines.append(f"owner = {_q(m.owner)}")
+        if m.aliases:
+            lines.append(
+                "aliases = ["
+                + ", ".join(_q(a) for a in m.aliases)
+                + "]  # names the code uses for the old model; the gateway routes them too"
+            )
         lines += [
             *_upstream_line("baseline_upstream", m.old),
             *_upstream_line("candidate_upstream", m.new),
