@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -20,7 +21,9 @@ def gateway(
         None, "--config", help="switchover.toml (default: found upwards from the cwd)."
     ),
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
-    port: int = typer.Option(8080, "--port", help="Port (0 picks a free one)."),
+    port: int = typer.Option(
+        8080, "--port", min=0, max=65535, help="Port, 0-65535 (0 picks a free one)."
+    ),
     store: str | None = typer.Option(
         None, "--store", help="Store URL (default: the project store set in switchover.toml)."
     ),
@@ -77,15 +80,29 @@ def gateway(
     if workers > 1:
         if cfg.path is None:
             raise UsageError("--workers > 1 needs a switchover.toml", hint="Pass --config.")
-        console.print(f"switchover gateway on http://{host}:{port} with {workers} workers")
         run_workers(
-            str(cfg.path), settings, admin_token_env, host, port, workers, log_level=log_level
+            str(cfg.path),
+            settings,
+            admin_token_env,
+            host,
+            port,
+            workers,
+            log_level=log_level,
+            announce=_announcer(f"with {workers} workers"),
         )
         return
     app = create_gateway_app(cfg, settings)
     names = ", ".join(app.routes.model_names())
-    console.print(f"switchover gateway on http://{host}:{port} routing: {names}")
-    run_gateway(app, host, port, log_level=log_level)
+    run_gateway(app, host, port, log_level=log_level, announce=_announcer(f"routing: {names}"))
+
+
+def _announcer(suffix: str) -> Callable[[str], None]:
+    """Prints the start-up line once the socket is bound (so port 0 shows the real port)."""
+
+    def announce(url: str) -> None:
+        console.print(f"switchover gateway on {url} {suffix}", highlight=False)
+
+    return announce
 
 
 def register(app: typer.Typer) -> None:

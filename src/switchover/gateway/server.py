@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import gc
 import importlib.util
 import json
@@ -11,7 +12,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import uvicorn
 
@@ -19,13 +20,26 @@ from switchover.errors import UsageError
 from switchover.gateway.app import GatewayApp, create_gateway_app
 from switchover.gateway.settings import GatewaySettings
 
-__all__ = ["app_from_env", "bind", "run_gateway", "run_workers", "serve_in_thread"]
+__all__ = [
+    "app_from_env",
+    "bind",
+    "bound_url",
+    "run_gateway",
+    "run_workers",
+    "serve_in_thread",
+]
 
 SPEC_ENV = "SWITCHOVER_GATEWAY_SPEC"
 
 
 def bind(host: str, port: int) -> socket.socket:
-    """A listening socket (port 0 picks a free one); UsageError when it cannot bind."""
+    """A listening socket (port 0 picks a free one); UsageError when it cannot bind or
+    listen (port out of range, in use, or not allowed)."""
+    if not 0 <= port <= 65535:
+        raise UsageError(
+            f"--port {port} is out of range",
+            hint="Use a port from 0 to 65535 (0 picks a free one).",
+        )
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
@@ -34,13 +48,26 @@ def bind(host: str, port: int) -> socket.socket:
         # header write until the client's delayed ACK (~40 ms per response).
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind((host, port))
+        # Listen here, not only in uvicorn, so a taken port fails now with a usage error.
+        sock.listen(2048)
     except OSError as exc:
         sock.close()
         raise UsageError(
-            f"cannot listen on {host}:{port}: {exc.strerror}",
-            hint="Pick another --port (0 picks a free one).",
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+            hint=_bind_hint(exc),
         ) from None
     return sock
+
+
+def _bind_hint(exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            "Another process is listening on that port (another gateway?): stop it, or pick "
+            "another --port (0 picks a free one)."
+        )
+    if exc.errno == errno.EACCES:
+        return "Ports below 1024 need privileges: pick --port 1024 or above."
+    return "Check --host and pick another --port (0 picks a free one)."
 
 
 def event_loop_and_parser() -> tuple[str, str]:
@@ -75,18 +102,27 @@ def _config(app: GatewayApp, log_level: str, drain_s: float) -> uvicorn.Config:
     )
 
 
-def _url(sock: socket.socket) -> str:
+def bound_url(sock: socket.socket) -> str:
+    """The base URL of a bound socket (the real port when 0 was asked for)."""
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if sock.family == socket.AF_INET6 else host
     return f"http://{shown}:{port}"
 
 
 def run_gateway(
-    app: GatewayApp, host: str = "127.0.0.1", port: int = 8080, *, log_level: str = "info"
+    app: GatewayApp,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    *,
+    log_level: str = "info",
+    announce: Callable[[str], None] | None = None,
 ) -> None:
-    """Serve until SIGINT/SIGTERM; in-flight requests are drained on shutdown."""
+    """Serve until SIGINT/SIGTERM; in-flight requests are drained on shutdown.
+    ``announce`` gets the bound base URL (the real port when ``port`` is 0)."""
     sock = bind(host, port)
     try:
+        if announce is not None:
+            announce(bound_url(sock))
         server = uvicorn.Server(_config(app, log_level, app.settings.drain_timeout_s))
         freeze_heap()
         server.run(sockets=[sock])
@@ -112,7 +148,7 @@ def serve_in_thread(
             if not thread.is_alive() or time.monotonic() > deadline:
                 raise UsageError("the gateway did not start", hint="See the log above.")
             time.sleep(0.005)
-        yield _url(sock)
+        yield bound_url(sock)
     finally:
         server.should_exit = True
         thread.join(timeout=app.settings.drain_timeout_s + 10)
@@ -128,6 +164,7 @@ def run_workers(
     workers: int,
     *,
     log_level: str = "info",
+    announce: Callable[[str], None] | None = None,
 ) -> None:
     """Serve with ``workers`` uvicorn processes sharing one listening socket. Each worker
     builds its own app from ``config_path`` (the admin token is read from ``token_env`` in
@@ -142,6 +179,8 @@ def run_workers(
     sock = bind(host, port)
     loop, http = event_loop_and_parser()
     try:
+        if announce is not None:
+            announce(bound_url(sock))
         uvicorn.run(
             "switchover.gateway.server:app_from_env",
             factory=True,
