@@ -21,13 +21,14 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from switchover.catalog.model import ModelEntry
 from switchover.catalog.rows import entries_to_csv, parse_data_text, read_data_file
 from switchover.errors import EXIT_ERROR, CatalogError
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["InstalledVersion", "UpdateStore", "data_dir", "read_update_source"]
 
@@ -56,6 +57,8 @@ def read_update_source(
 ) -> list[ModelEntry]:
     """Fetch (URL) or read (file) an update and validate every row."""
     if source.startswith(("http://", "https://")):
+        import httpx  # only updates from a URL need it; keeps `import switchover` light
+
         try:
             with httpx.Client(
                 transport=transport, timeout=timeout, follow_redirects=True
