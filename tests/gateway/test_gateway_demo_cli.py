@@ -136,7 +136,7 @@ def test_cli_port_in_use_is_a_usage_error_with_a_hint(
     assert "switchover gateway on" not in out  # no address announced that is not served
 
 
-def test_cli_port_0_announces_the_bound_port(
+def test_cli_port_0_announces_the_bound_port_and_warns_about_missing_keys(
     tmp_path: Path,
 ) -> None:
     cfg = _cfg(tmp_path, _TWO_UPSTREAMS)
@@ -161,6 +161,10 @@ def test_cli_port_0_announces_the_bound_port(
             assert port != 0
             r = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
             assert r.json() == {"status": "ok"}
+            warnings = [ln for ln in lines if ln.startswith("warning:")]
+            assert len(warnings) == 1, out  # the ollama upstream needs no key
+            assert "'o'" in warnings[0]
+            assert "SWITCHOVER_TEST_UNSET_KEY is not set" in warnings[0]
         finally:
             proc.send_signal(signal.SIGINT)
             proc.wait(timeout=30)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from switchover.cli._output import console
 from switchover.config import load_config
@@ -55,6 +56,7 @@ def gateway(
     URL at it; nothing else changes."""
     from switchover.gateway import GatewaySettings, create_gateway_app, run_gateway
     from switchover.gateway.server import run_workers
+    from switchover.gateway.upstream import missing_key_warnings
 
     cfg = load_config(config)
     token = os.environ.get(admin_token_env) or None
@@ -92,6 +94,8 @@ def gateway(
         )
         return
     app = create_gateway_app(cfg, settings)
+    for line in missing_key_warnings(app.upstreams):
+        console.print(f"[yellow]warning:[/] {escape(line)}", highlight=False)
     names = ", ".join(app.routes.model_names())
     run_gateway(app, host, port, log_level=log_level, announce=_announcer(f"routing: {names}"))
 

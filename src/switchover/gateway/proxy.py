@@ -254,9 +254,10 @@ class Proxy:
         try:
             headers = up.auth_headers()
         except SwitchoverError as exc:
-            self._job(call, arm, target, t0, 502, error=str(exc))
-            await self._send_error(call, send, 502, f"gateway: {exc}", arm)
-            return Served(502, None, True)
+            status = _status_of(exc)
+            self._job(call, arm, target, t0, status, error=str(exc))
+            await self._send_error(call, send, status, f"gateway: {exc}", arm)
+            return Served(status, None, True)
         fwd = [(h, call.headers[h]) for h in FORWARD_HEADERS if h in call.headers]
         if fwd:
             names = {h.encode() for h, _ in fwd}
@@ -349,6 +350,7 @@ class Proxy:
     async def send(self, prep: Prepared, target: Target) -> ChatResponse:
         """Call ``target`` with a prepared request, without streaming."""
         up = self.upstreams[target.upstream]
+        up.require_key()
         async with asyncio.timeout(up.timeout_s):
             resp = await up.provider.complete(prep.request.model_copy(update={"stream": False}))
         return unwrap_json_response(resp) if prep.json_tool else resp
@@ -365,6 +367,7 @@ class Proxy:
                 resp = await self.send(prep, target)
             else:
                 up = self.upstreams[target.upstream]
+                up.require_key()
                 events = up.provider.stream(prep.request.model_copy(update={"stream": True}))
                 if prep.json_tool:
                     events = unwrap_json_stream(events)

@@ -8,6 +8,7 @@ import errno
 import gc
 import importlib.util
 import json
+import logging
 import os
 import socket
 import threading
@@ -19,6 +20,7 @@ import uvicorn
 from switchover.errors import UsageError
 from switchover.gateway.app import GatewayApp, create_gateway_app
 from switchover.gateway.settings import GatewaySettings
+from switchover.gateway.upstream import missing_key_warnings
 
 __all__ = [
     "app_from_env",
@@ -28,6 +30,8 @@ __all__ = [
     "run_workers",
     "serve_in_thread",
 ]
+
+_log = logging.getLogger("switchover.gateway")
 
 SPEC_ENV = "SWITCHOVER_GATEWAY_SPEC"
 
@@ -207,5 +211,7 @@ def app_from_env() -> GatewayApp:
     settings = GatewaySettings(**raw)
     settings.admin_token = os.environ.get(spec["token_env"]) or None
     app = create_gateway_app(load_config(spec["config"]), settings)
+    for line in missing_key_warnings(app.upstreams):
+        _log.warning("warning: %s", line)
     freeze_heap()
     return app

@@ -17,7 +17,7 @@ from switchover.errors import AuthError
 from switchover.gateway.h1 import H1Pool
 from switchover.providers.base import Provider, ProviderSettings, create_provider
 
-__all__ = ["PASS_PATHS", "Upstream", "build_upstreams"]
+__all__ = ["PASS_PATHS", "Upstream", "build_upstreams", "missing_key_warnings"]
 
 #: Client API -> path appended to an OpenAI-family base URL for pass-through.
 PASS_PATHS: dict[str, str] = {
@@ -62,6 +62,7 @@ class Upstream:
         self.base_url: str = str(base or "")
         self.timeout_s = settings.timeout_s
         self._headers: list[tuple[bytes, bytes]] | None = None
+        self.missing_key_env: str | None = _missing_key_env(self.provider)
         self.pool = H1Pool(self.base_url or "http://127.0.0.1", timeout_s=settings.timeout_s)
 
     def __repr__(self) -> str:
@@ -79,9 +80,21 @@ class Upstream:
             return "/v1/messages"
         return None
 
+    def require_key(self) -> None:
+        """Raise a 503 AuthError naming the variable when this upstream needs a key the
+        gateway's environment did not have at start-up (keys are read once, at start-up)."""
+        if self.missing_key_env is not None:
+            raise AuthError(
+                f"upstream {self.name!r} has no API key ({self.missing_key_env} was not set "
+                "when the gateway started); set it and restart the gateway",
+                provider=self.settings.provider,
+                status=503,
+            )
+
     def auth_headers(self) -> list[tuple[bytes, bytes]]:
         """Request headers carrying this upstream's key, encoded once (raises AuthError
         when the key is missing)."""
+        self.require_key()
         if self._headers is None:
             headers_for: Any = getattr(self.provider, "headers_for", None)
             if headers_for is None:
@@ -97,6 +110,25 @@ class Upstream:
     async def aclose(self) -> None:
         await self.pool.aclose()
         await self.provider.aclose()
+
+
+def _missing_key_env(provider: Provider) -> str | None:
+    """The environment variable ``provider`` needs but did not find, else None (keyless
+    providers such as the simulator or Ollama/vLLM presets, or a key that is set)."""
+    if getattr(provider, "has_key", True) or not getattr(provider, "_key_required", False):
+        return None
+    env = getattr(provider, "_key_env", None)
+    return str(env) if env else "api_key"
+
+
+def missing_key_warnings(upstreams: dict[str, Upstream]) -> list[str]:
+    """One warning line per upstream whose key variable is unset (names, never values)."""
+    return [
+        f"upstream {name!r} ({up.settings.provider}): {up.missing_key_env} is not set; "
+        "its requests will fail with 503 until you set it and restart the gateway"
+        for name, up in upstreams.items()
+        if up.missing_key_env is not None
+    ]
 
 
 def build_upstreams(
