@@ -307,3 +307,10 @@ def test_json_schema_document_is_current() -> None:
     schema = ScanReport.model_json_schema()
     path = Path(__file__).resolve().parents[2] / "docs" / "scan-report.schema.json"
     assert json.loads(path.read_text()) == schema, "regenerate docs/scan-report.schema.json"
+
+
+def test_example_sim_profiles_do_not_look_like_models(catalog: Catalog) -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "support-assistant"
+    report = scan(example, ScanOptions(today=TODAY, jobs=1), catalog=catalog)
+    stray = [f.model_expression for f in report.findings if f.path.endswith("sim-profiles.toml")]
+    assert not [s for s in stray if "today" in s or "planted" in s], stray
