@@ -19,17 +19,21 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_ui_command_serves_with_the_token(example_with_plan: Path) -> None:
-    port = _free_port()
-    env = {**os.environ, "SWITCHOVER_ADMIN_TOKEN": "cli-token"}
-    proc = subprocess.Popen(
+def _ui(cwd: Path, port: int, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
         [sys.executable, "-m", "switchover", "ui", "--port", str(port), "--no-scan"],
-        cwd=example_with_plan,
+        cwd=cwd,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def test_ui_command_serves_with_the_token(example_with_plan: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "SWITCHOVER_ADMIN_TOKEN": "cli-token"}
+    proc = _ui(example_with_plan, port, env)
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
@@ -58,14 +62,7 @@ def test_ui_port_0_prints_the_bound_port(example_with_plan: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "SWITCHOVER_ADMIN_TOKEN"}
     env["PYTHONUNBUFFERED"] = "1"
     env["COLUMNS"] = "300"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "switchover", "ui", "--port", "0", "--no-scan"],
-        cwd=example_with_plan,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = _ui(example_with_plan, 0, env)
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline().strip()
