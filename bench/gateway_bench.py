@@ -9,7 +9,8 @@ short SSE stream), the gateway (``switchover gateway``, one uvicorn worker) and 
 worker, upstream keep-alive). Per-request latency comes from a minimal keep-alive socket
 client (concurrency 1); throughput from wrk (concurrency 16). Results print as JSON
 (``--out FILE`` also writes them to a file); ``--soak 600`` runs the 10-minute memory soak
-instead (wrk at concurrency 16, the gateway's RSS sampled every 10 s).
+instead (wrk at concurrency 16, the gateway's RSS and the 1-minute load average sampled
+every 10 s; total requests, rate and non-2xx count from wrk).
 """
 
 from __future__ import annotations
@@ -380,9 +381,9 @@ def promote(port: int, times: int = 1) -> None:
             r.read()
 
 
-def soak(port: int, pid: int, lua: Path, seconds: int) -> list[tuple[int, int]]:
-    """wrk at concurrency 16 for ``seconds``; RSS (KiB) sampled every 10 s."""
-    samples: list[tuple[int, int]] = []
+def soak(port: int, pid: int, lua: Path, seconds: int) -> dict[str, Any]:
+    """wrk at concurrency 16 for ``seconds``; RSS (KiB) and 1-min load sampled every 10 s."""
+    samples: list[tuple[int, int, float]] = []
     proc = subprocess.Popen(
         [
             "wrk",
@@ -398,12 +399,18 @@ def soak(port: int, pid: int, lua: Path, seconds: int) -> list[tuple[int, int]]:
     )
     t0 = time.monotonic()
     while proc.poll() is None:
-        samples.append((round(time.monotonic() - t0), rss_kb(pid)))
+        samples.append((round(time.monotonic() - t0), rss_kb(pid), os.getloadavg()[0]))
         time.sleep(10)
     out = proc.communicate()[0]
-    m = re.search(r"Requests/sec:\s*([\d.]+)", out)
-    samples.append((-1, round(float(m.group(1))) if m else 0))
-    return samples
+    rate = re.search(r"Requests/sec:\s*([\d.]+)", out)
+    total = re.search(r"(\d+) requests in", out)
+    errors = re.search(r"Non-2xx or 3xx responses:\s*(\d+)", out)
+    return {
+        "samples_s_rss_kb_load1": samples,
+        "requests": int(total.group(1)) if total else 0,
+        "rps": round(float(rate.group(1))) if rate else 0,
+        "non_2xx": int(errors.group(1)) if errors else 0,
+    }
 
 
 def main() -> None:
