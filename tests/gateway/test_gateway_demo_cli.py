@@ -168,3 +168,11 @@ def test_cli_port_0_announces_the_bound_port_and_warns_about_missing_keys(
         finally:
             proc.send_signal(signal.SIGINT)
             proc.wait(timeout=30)
+
+
+def test_bind_address_not_on_this_host_is_a_usage_error() -> None:
+    # 192.0.2.1 (TEST-NET-1) is on no interface here: EADDRNOTAVAIL, no DNS involved.
+    with pytest.raises(UsageError, match=r"cannot listen on 192\.0\.2\.1:0") as info:
+        bind("192.0.2.1", 0)
+    assert info.value.hint is not None
+    assert "--host" in info.value.hint
