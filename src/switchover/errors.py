@@ -218,8 +218,18 @@ def redact(text: str) -> str:
         if secret in text:
             text = text.replace(secret, "[REDACTED]")
     for pat in _KEY_PATTERNS:
-        if pat.groups:
-            text = pat.sub(lambda m: m.group(1) + "[REDACTED]", text)
-        else:
-            text = pat.sub("[REDACTED]", text)
+        text = pat.sub(_redacted, text)
     return text
+
+
+_ENV_VAR_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
+
+
+def _redacted(m: re.Match[str]) -> str:
+    prefix = m.group(1) if m.re.groups else ""
+    value = m.group(0)[len(prefix) :]
+    if _ENV_VAR_NAME.fullmatch(value):
+        # "API key: OPENAI_API_KEY" names where a key lives; it is not one. Keeping it lets
+        # messages tell the user which variable to set.
+        return m.group(0)
+    return prefix + "[REDACTED]"

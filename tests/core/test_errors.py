@@ -49,3 +49,10 @@ def test_provider_errors_redact_their_message() -> None:
     r = RateLimitError("slow down", retry_after=2.5)
     assert r.retryable
     assert r.retry_after == 2.5
+
+
+def test_redact_keeps_environment_variable_names() -> None:
+    msg = "no API key: OPENAI_API_KEY is not set; api_key=AZURE_OPENAI_API_KEY"
+    assert redact(msg) == msg
+    assert redact("api_key: sk_live_ABCDEFGH123") == "api_key: [REDACTED]"
+    assert redact("key=abcdefgh12345") == "key=[REDACTED]"
