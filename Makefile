@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help venv demo test lint typecheck pytest fmt lock docs bench clean
+.PHONY: help venv demo test lint typecheck pytest fmt lock docs bench bench-tools clean
 
 help:
 	@echo "make demo   - run the offline migration demo against the simulator"
@@ -50,8 +50,12 @@ lock:
 	.lockenv/bin/pip freeze --exclude-editable | grep -v '^switchover' > requirements.lock
 	rm -rf .lockenv
 
-bench: $(STAMP)
-	@echo "see bench/README.md: each benchmark is run on its own"
+bench: $(STAMP) bench-tools
+	@echo "Each benchmark runs on its own; see bench/README.md for the list and commands."
+
+bench-tools:
+	@command -v rg >/dev/null && command -v nginx >/dev/null && command -v wrk >/dev/null \
+	  || (apt-get update -qq && apt-get install -y -qq ripgrep nginx wrk)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .coverage htmlcov build dist
