@@ -32,6 +32,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from _tools import ensure_tools  # bench/ is on sys.path when run as a script
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PY = sys.executable
@@ -426,9 +428,7 @@ def main() -> None:
     if args.stub:
         run_stub(args.stub, args.stub_delay_ms)
         return
-    for tool in ("nginx", "wrk"):
-        if shutil.which(tool) is None:
-            sys.exit(f"{tool} is missing: apt-get install -y nginx wrk")
+    ensure_tools("nginx", "wrk")
     tmp = Path(tempfile.mkdtemp(prefix="switchover-bench-"))
     lua = tmp / "post.lua"
     lua.write_text(WRK_LUA % REQUEST.decode())

@@ -38,6 +38,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from _tools import ensure_tools  # bench/ is on sys.path when run as a script
 from switchover.catalog import get_catalog
 from switchover.scan.literals import SDK_MARKERS
 
@@ -311,11 +312,7 @@ def main() -> None:
         help="real-size trees to compare too",
     )
     args = ap.parse_args()
-    if shutil.which("rg") is None:
-        print(
-            "ripgrep (rg) not found: apt-get install -y ripgrep; reporting scan figures only",
-            file=sys.stderr,
-        )
+    ensure_tools("rg")
     words = sorted(set(get_catalog().known_ids()) | set(SDK_MARKERS))
     rows = []
     with tempfile.TemporaryDirectory(prefix="scan-bench-") as tmp:
