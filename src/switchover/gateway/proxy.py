@@ -29,6 +29,7 @@ from switchover.gateway.asgi import send_bytes
 from switchover.gateway.codecs import CODECS, error_bytes
 from switchover.gateway.h1 import UpstreamTimeout, UpstreamUnavailable
 from switchover.gateway.metrics import GatewayMetrics
+from switchover.gateway.prompting import with_system_prompt
 from switchover.gateway.records import Job, RecordPipeline
 from switchover.gateway.reshape import (
     unwrap_json_response,
@@ -318,14 +319,16 @@ class Proxy:
 
     # -- decoded --------------------------------------------------------------------------
     def prepare(self, call: Call, target: Target, *, adapt_: bool) -> Prepared:
-        """The neutral request for ``target``: decoded with the caller's codec, then adapted
-        from the baseline model (candidate) or just re-targeted (baseline)."""
+        """The neutral request for ``target``: decoded with the caller's codec, then given
+        the migration's system prompt and adapted from the baseline model (candidate), or
+        just re-targeted (baseline)."""
         codec = CODECS[call.api]
         data = dict(call.data)
         data["model"] = call.route.baseline.model
         req: ChatRequest = codec.decode_request(data)
         if not adapt_:
             return Prepared(req.model_copy(update={"model": target.model}))
+        req = with_system_prompt(req, call.route.migration.system_prompt)
         up = self.upstreams[target.upstream]
         try:
             adapted = adapt(
