@@ -20,7 +20,7 @@ import os
 import random
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, Self
 
@@ -43,7 +43,7 @@ from switchover.errors import (
     register_secret,
 )
 from switchover.providers._sse import DONE, iter_sse_events
-from switchover.providers.base import Provider, ProviderSettings
+from switchover.providers.base import Embeddings, Provider, ProviderSettings
 
 __all__ = [
     "RETRYABLE_STATUSES",
@@ -359,11 +359,14 @@ class HTTPProvider(Provider):
         return None
 
     # -- plumbing -------------------------------------------------------------------------
-    def headers_for(self, request: ChatRequest) -> dict[str, str]:
+    def _base_headers(self) -> dict[str, str]:
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         headers.update(self.auth_headers(self._require_key()))
         headers.update(self.settings.headers)
         return headers
+
+    def headers_for(self, request: ChatRequest) -> dict[str, str]:
+        return self._base_headers()
 
     def _request_id(self, headers: httpx.Headers) -> str | None:
         for h in self.request_id_headers:
@@ -489,11 +492,10 @@ class HTTPProvider(Provider):
         )
 
     # -- Provider API ---------------------------------------------------------------------
-    async def complete(self, request: ChatRequest) -> ChatResponse:
-        body = self.complete_body(self.encode(request))
-        url = self.url_for(request)
-        headers = self.headers_for(request)
-        meta = _CallMeta()
+    async def _post_json(
+        self, url: str, body: dict[str, Any], headers: dict[str, str], meta: _CallMeta
+    ) -> tuple[dict[str, Any], int]:
+        """POST ``body`` (with retries) and return the JSON object answered and the status."""
         resp = await self._open(url, body, headers, meta)
         try:
             chunks: list[bytes] = []
@@ -506,7 +508,7 @@ class HTTPProvider(Provider):
         finally:
             await resp.aclose()
             self._semaphore.release()
-        end = self._clock()
+        meta.ended = self._clock()
         try:
             data = json.loads(b"".join(chunks))
         except ValueError as exc:
@@ -519,16 +521,30 @@ class HTTPProvider(Provider):
             raise ProviderServerError(
                 f"{self.name}: response body is not a JSON object", provider=self.name
             )
+        return data, resp.status_code
+
+    def _malformed(
+        self, exc: InputError, status: int, meta: _CallMeta, data: dict[str, Any]
+    ) -> ProviderServerError:
+        return ProviderServerError(
+            f"{self.name}: malformed response: {exc}",
+            provider=self.name,
+            status=status,
+            request_id=meta.request_id,
+            body=_redacted(data),
+        )
+
+    async def complete(self, request: ChatRequest) -> ChatResponse:
+        body = self.complete_body(self.encode(request))
+        meta = _CallMeta()
+        data, status = await self._post_json(
+            self.url_for(request), body, self.headers_for(request), meta
+        )
+        end = meta.ended if meta.ended is not None else self._clock()
         try:
             out = self.decode(data)
         except InputError as exc:
-            raise ProviderServerError(
-                f"{self.name}: malformed response: {exc}",
-                provider=self.name,
-                status=resp.status_code,
-                request_id=meta.request_id,
-                body=_redacted(data),
-            ) from exc
+            raise self._malformed(exc, status, meta, data) from exc
         return out.model_copy(
             update={
                 "provider": self.name,
@@ -537,6 +553,37 @@ class HTTPProvider(Provider):
                 "ttft_s": (meta.first_byte or end) - meta.started,
             }
         )
+
+    # -- embeddings (subclasses with an embeddings API set supports_embeddings and the hooks)
+    def embeddings_url(self, model: str) -> str:
+        raise NotImplementedError
+
+    def encode_embeddings(self, texts: Sequence[str], model: str) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def decode_embeddings(self, body: dict[str, Any], n: int) -> Embeddings:
+        raise NotImplementedError
+
+    async def embed(self, texts: Sequence[str], model: str) -> Embeddings:
+        """Embed ``texts`` in calls of at most ``max_embed_batch`` texts each."""
+        if not self.supports_embeddings:
+            return await super().embed(texts, model)
+        headers = self._base_headers()
+        out = Embeddings(vectors=[], model=model)
+        step = max(1, self.max_embed_batch)
+        for start in range(0, len(texts), step):
+            chunk = texts[start : start + step]
+            meta = _CallMeta()
+            body = self.encode_embeddings(chunk, model)
+            data, status = await self._post_json(self.embeddings_url(model), body, headers, meta)
+            try:
+                got = self.decode_embeddings(data, len(chunk))
+            except InputError as exc:
+                raise self._malformed(exc, status, meta, data) from exc
+            out.vectors.extend(got.vectors)
+            out.input_tokens += got.input_tokens
+            out.model = got.model or out.model
+        return out
 
     def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         return self._stream(request, _CallMeta())

@@ -6,6 +6,9 @@
 * endpoint: ``base_url`` or ``AZURE_OPENAI_ENDPOINT``; ``api_version``: option or
   ``OPENAI_API_VERSION`` (default :data:`DEFAULT_API_VERSION`); deployment: option
   ``deployment`` or the request's model.
+* embeddings: ``{endpoint}/openai/deployments/{model}/embeddings?api-version=V`` (v1:
+  ``{endpoint}/openai/v1/embeddings``): the model passed to ``embed`` is the embedding
+  deployment's name.
 * auth: ``api-key`` header (``AZURE_OPENAI_API_KEY``), or a Microsoft Entra ID token as
   ``Authorization: Bearer`` (option ``azure_ad_token`` or ``AZURE_OPENAI_AD_TOKEN``).
 """
@@ -67,6 +70,15 @@ class AzureOpenAIProvider(OpenAIChatProvider):
         deployment = quote(self.deployment or request.model, safe="")
         return (
             f"{self.base_url}/openai/deployments/{deployment}/chat/completions"
+            f"?api-version={quote(self.api_version, safe='')}"
+        )
+
+    def embeddings_url(self, model: str) -> str:
+        """Embeddings go to the deployment named by ``model`` (not the chat deployment)."""
+        if self.api_version == "v1":
+            return f"{self.base_url}/openai/v1/embeddings"
+        return (
+            f"{self.base_url}/openai/deployments/{quote(model, safe='')}/embeddings"
             f"?api-version={quote(self.api_version, safe='')}"
         )
 

@@ -12,7 +12,7 @@ a third-party package would, and are imported only when first asked for.
 from __future__ import annotations
 
 import abc
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any
@@ -22,6 +22,7 @@ from switchover.errors import UsageError
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "Embeddings",
     "Provider",
     "ProviderSettings",
     "available_providers",
@@ -56,11 +57,24 @@ class ProviderSettings:
         )
 
 
+@dataclass
+class Embeddings:
+    """The answer of :meth:`Provider.embed`: one vector per input text, in input order."""
+
+    vectors: list[list[float]]
+    model: str = ""
+    input_tokens: int = 0
+
+
 class Provider(abc.ABC):
     """One connection to one wire API."""
 
     #: registry name, e.g. "openai", "anthropic"
     name: str = ""
+    #: whether :meth:`embed` is implemented (OpenAI family, Azure, Gemini, the simulator)
+    supports_embeddings: bool = False
+    #: the most texts :meth:`embed` sends in one call (longer lists are split)
+    max_embed_batch: int = 256
 
     @abc.abstractmethod
     async def complete(self, request: ChatRequest) -> ChatResponse:
@@ -76,6 +90,17 @@ class Provider(abc.ABC):
         async for ev in self.stream(request):
             acc.add(ev)
         return acc.response(provider=self.name)
+
+    async def embed(self, texts: Sequence[str], model: str) -> Embeddings:
+        """Embed ``texts`` with embedding model ``model`` (one vector per text, in order).
+
+        Providers without an embeddings API raise :class:`UsageError`; check
+        ``supports_embeddings`` first to fail before any call."""
+        raise UsageError(
+            f"provider {self.name or type(self).__name__!r} has no embeddings API",
+            hint="Use an upstream of provider openai, openai-compatible, azure, gemini or sim "
+            'for embeddings, or the offline backend (embeddings = "local").',
+        )
 
     async def aclose(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""

@@ -33,6 +33,7 @@ import json
 import os
 import re
 import uuid
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import httpx
@@ -62,10 +63,11 @@ from switchover.errors import (
     RateLimitError,
     redact,
 )
+from switchover.providers._embeddings import decode_gemini_embeddings, encode_gemini_embeddings
 from switchover.providers._http import HTTPProvider, StreamDecoderProtocol
 from switchover.providers._replay import ReplayLog, apply_replay, merge_extra, replay_of
 from switchover.providers._sse import format_sse
-from switchover.providers.base import ProviderSettings
+from switchover.providers.base import Embeddings, ProviderSettings
 
 __all__ = [
     "API",
@@ -1009,6 +1011,21 @@ class GeminiProvider(HTTPProvider):
 
     def url_for(self, request: ChatRequest) -> str:
         return self._model_url(request, "generateContent")
+
+    supports_embeddings = True
+    max_embed_batch = 100  # batchEmbedContents takes at most 100 requests
+
+    def embeddings_url(self, model: str) -> str:
+        version = self.settings.options.get("api_version", "v1beta")
+        return (
+            f"{self.base_url}/{version}/models/{model.removeprefix('models/')}:batchEmbedContents"
+        )
+
+    def encode_embeddings(self, texts: Sequence[str], model: str) -> dict[str, Any]:
+        return encode_gemini_embeddings(texts, model)
+
+    def decode_embeddings(self, body: dict[str, Any], n: int) -> Embeddings:
+        return decode_gemini_embeddings(body, n)
 
     def stream_url_for(self, request: ChatRequest) -> str:
         return self._model_url(request, "streamGenerateContent") + "?alt=sse"

@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from pydantic import ValidationError
@@ -41,6 +42,7 @@ from switchover.chat import (
     Usage,
 )
 from switchover.errors import ConfigError, InputError
+from switchover.providers._embeddings import decode_openai_embeddings, encode_openai_embeddings
 from switchover.providers._fields import (
     arguments_json,
     as_dict,
@@ -64,7 +66,7 @@ from switchover.providers._fields import (
 from switchover.providers._http import HTTPProvider, StreamDecoderProtocol
 from switchover.providers._replay import ReplayLog, apply_replay, merge_extra, replay_of
 from switchover.providers._sse import format_sse
-from switchover.providers.base import ProviderSettings
+from switchover.providers.base import Embeddings, ProviderSettings
 from switchover.providers.compat import get_preset
 
 __all__ = [
@@ -803,9 +805,20 @@ class OpenAIChatProvider(HTTPProvider):
     default_key_env: ClassVar[str | None] = "OPENAI_API_KEY"
     request_id_headers: ClassVar[tuple[str, ...]] = ("x-request-id",)
     read_org_env: ClassVar[bool] = True
+    supports_embeddings = True
+    max_embed_batch = 256  # the API takes 2,048 inputs but at most 300k tokens per call
 
     def url_for(self, request: ChatRequest) -> str:
         return f"{self.base_url}/chat/completions"
+
+    def embeddings_url(self, model: str) -> str:
+        return f"{self.base_url}/embeddings"
+
+    def encode_embeddings(self, texts: Sequence[str], model: str) -> dict[str, Any]:
+        return encode_openai_embeddings(texts, model)
+
+    def decode_embeddings(self, body: dict[str, Any], n: int) -> Embeddings:
+        return decode_openai_embeddings(body, n)
 
     def auth_headers(self, key: str | None) -> dict[str, str]:
         headers = super().auth_headers(key)

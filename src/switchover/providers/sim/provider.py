@@ -11,14 +11,23 @@ the simulated (unscaled) values. Retryable faults are retried like the HTTP prov
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 from switchover.chat import ChatRequest, ChatResponse, StreamEvent
-from switchover.errors import ProviderError, ProviderTimeoutError, RateLimitError, UsageError
-from switchover.providers.base import Provider, ProviderSettings
+from switchover.errors import (
+    InputError,
+    ProviderBadRequestError,
+    ProviderError,
+    ProviderTimeoutError,
+    RateLimitError,
+    UsageError,
+)
+from switchover.providers._embeddings import decode_openai_embeddings
+from switchover.providers.base import Embeddings, Provider, ProviderSettings
 from switchover.providers.sim._codecs import API_MODULES, codec_for
 from switchover.providers.sim._rng import rng_for
+from switchover.providers.sim.embeddings import embeddings_response
 from switchover.providers.sim.engine import SimEngine
 from switchover.providers.sim.faults import SimTimeout
 from switchover.providers.sim.profiles import load_profiles
@@ -44,6 +53,7 @@ class SimProvider(Provider):
     """The simulator behind the Provider interface, speaking ``api``'s wire format."""
 
     name = "sim"
+    supports_embeddings = True
 
     def __init__(
         self,
@@ -123,3 +133,23 @@ class SimProvider(Provider):
             yield ev
             if ev.type in ("text", "reasoning", "refusal", "tool_call_delta") and inter > 0:
                 await asyncio.sleep(inter)
+
+    async def embed(self, texts: Sequence[str], model: str) -> Embeddings:
+        """The simulator's deterministic embeddings (as ``POST /v1/embeddings`` serves them):
+        a hashed bag of words, so similar wording gives similar vectors. Unknown models raise
+        ModelNotFoundError like the HTTP simulator's 404."""
+        self.engine.profile_for(model)
+        out = Embeddings(vectors=[], model=model)
+        step = max(1, self.max_embed_batch)
+        for start in range(0, len(texts), step):
+            chunk = list(texts[start : start + step])
+            try:
+                body = embeddings_response({"model": model, "input": chunk})
+            except InputError as exc:
+                raise ProviderBadRequestError(
+                    f"sim: {exc.message}", provider="sim", status=400, param=exc.field
+                ) from None
+            got = decode_openai_embeddings(body, len(chunk))
+            out.vectors.extend(got.vectors)
+            out.input_tokens += got.input_tokens
+        return out
