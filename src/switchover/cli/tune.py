@@ -6,12 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.syntax import Syntax
 
 from switchover.cli._output import console, print_json
 from switchover.config import load_config
 from switchover.errors import UsageError
 from switchover.evaluate.engine import write_reports
 from switchover.tune import TuneOptions, load_variants, run_tune
+from switchover.tune.apply import PlanEdit, apply_winner
 from switchover.tune.render import print_result, render_json, render_markdown
 from switchover.tune.run import check_tune_inputs
 
@@ -60,16 +62,28 @@ def register(app: typer.Typer) -> None:
         ),
         out: Path | None = typer.Option(None, "--out", "-o", help="Directory for the files."),
         json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+        apply: bool = typer.Option(
+            False,
+            "--apply",
+            help="Write the confirmed winner's prompt into switchover.toml as the "
+            "migration's system_prompt (comments and layout kept).",
+        ),
     ) -> None:
         """Find a prompt or parameter variant that fixes a regression.
 
         Tries variants on a development split and confirms the best on a held-out split:
-        exit 0 confirmed, 1 not confirmed, 2 bad input, 3 error."""
+        exit 0 confirmed, 1 not confirmed, 2 bad input, 3 error. --apply then writes the
+        confirmed winner's prompt into the plan."""
         formats = [f.strip() for f in fmt.split(",") if f.strip()]
         bad = [f for f in formats if f not in FORMATS]
         if bad:
             raise UsageError(f"unknown --format {bad[0]!r}", hint="Use any of: md, json, html")
         cfg = load_config(config)
+        if apply and cfg.path is None:
+            raise UsageError(
+                "--apply needs a switchover.toml to write to",
+                hint="Run it in the project, or pass --config FILE.",
+            )
         options = TuneOptions(
             migration=migration,
             datasets=list(dataset),
@@ -104,8 +118,31 @@ def register(app: typer.Typer) -> None:
             paths += write_reports(run.dev_report, out_dir, ["html"], f"{stem}-dev")
             if run.holdout_report is not None:
                 paths += write_reports(run.holdout_report, out_dir, ["html"], f"{stem}-holdout")
+        edit = None
+        if apply and result.exit_code == 0:
+            assert cfg.path is not None
+            edit = apply_winner(result, cfg.path)
         if json_out:
-            print_json(result.model_dump(mode="json"))
+            data = result.model_dump(mode="json")
+            if apply:
+                data["applied"] = edit is not None and edit.changed
+            print_json(data)
         else:
             print_result(console, run, paths)
+            if apply:
+                _report_apply(edit, result.summary)
         raise typer.Exit(result.exit_code)
+
+
+def _report_apply(edit: PlanEdit | None, summary: str) -> None:
+    if edit is None:
+        console.print(f"[yellow]--apply: nothing written[/] ({summary})")
+    elif not edit.changed:
+        console.print(f"--apply: {edit.path} already has this system_prompt; nothing to change")
+    else:
+        console.print(f"--apply: wrote the winner as system_prompt of {edit.migration}:")
+        console.print(Syntax(edit.diff(), "diff", theme="ansi_dark", word_wrap=True))
+        console.print(
+            f"next: `switchover eval --migration {edit.migration}` evaluates the candidate "
+            "with it; the gateway serves it to the candidate"
+        )
