@@ -476,3 +476,40 @@ def test_unknown_source_keeps_extra_fields_with_a_warning() -> None:
         "claude-opus-4-6",
     )
     assert off.request.thinking is None
+
+
+def test_platform_scoped_rules_follow_the_known_platform() -> None:
+    """A rule with ``platforms: [bedrock]`` concerns the target only on Bedrock: from the
+    ``platform`` argument (the migration's / upstream's), the ref, or the id's shape."""
+    from switchover.catalog.rules import load_rules
+
+    advisory = {
+        "id": "bedrock-house-note",
+        "number": 99,
+        "title": "A Bedrock-only fact",
+        "provider": "anthropic",
+        "kind": "advisory",
+        "apis": ["anthropic.messages"],
+        "platforms": ["bedrock"],
+        "applies_to": ["claude-sonnet-4-5*"],
+        "note": "only on Bedrock",
+        "source_url": "https://example.com/bedrock",
+        "source_kind": "official",
+        "wording": "unverified",
+    }
+    rules = load_rules(extra=[advisory])
+
+    def noted(target: str, **kw: Any) -> bool:
+        result = adapt(_req("gpt-4o", max_output_tokens=10), target, rules=rules, **kw)
+        return any("bedrock-house-note" in w for w in result.warnings)
+
+    assert not noted("claude-sonnet-4-5")
+    assert noted("claude-sonnet-4-5", platform="bedrock")
+    assert noted("anthropic:claude-sonnet-4-5@bedrock")
+    assert noted("anthropic.claude-sonnet-4-5-20250929-v1:0")
+    assert not noted("anthropic.claude-sonnet-4-5-20250929-v1:0", platform="anthropic")
+    # rule 22's fix (inference profile) follows the platform too
+    bedrock_id = "anthropic.claude-sonnet-4-5-20250929-v1:0"
+    assert adapt(_req(max_output_tokens=10), bedrock_id).request.model == "global." + bedrock_id
+    kept = adapt(_req(max_output_tokens=10), bedrock_id, platform="anthropic")
+    assert kept.request.model == bedrock_id

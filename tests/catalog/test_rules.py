@@ -19,6 +19,7 @@ from switchover.catalog.rules import (
     load_rules,
     model_names,
     normalize_model_id,
+    platform_of,
     rules_for,
 )
 from switchover.errors import CatalogError
@@ -219,6 +220,52 @@ def test_rules_for_lists_advisories_and_filters_api() -> None:
     assert rules_for("gpt-4o") == []
 
 
+@pytest.mark.parametrize(
+    ("model", "platform"),
+    [
+        ("anthropic.claude-sonnet-4-5-20250929-v1:0", "bedrock"),
+        ("us.anthropic.claude-sonnet-4-5-20250929-v1:0", "bedrock"),
+        ("global.anthropic.claude-opus-4-6-v1", "bedrock"),
+        ("arn:aws:bedrock:us-east-1:123:inference-profile/us.anthropic.claude-x", "bedrock"),
+        ("anthropic:claude-opus-5@bedrock", "bedrock"),
+        ("bedrock:anthropic.claude-opus-5", "bedrock"),
+        ("claude-sonnet-4-5@20250929", "vertex"),
+        ("gpt-4o@azure", "azure"),
+        ("azure:gpt-4o", "azure"),
+        ("claude-sonnet-4-5", None),
+        ("anthropic:claude-sonnet-4-5-20250929", None),
+        ("gpt-5", None),
+        ("models/gemini-2.5-pro", None),
+    ],
+)
+def test_platform_of(model: str, platform: str | None) -> None:
+    assert platform_of(model) == platform
+
+
+def test_platform_scoped_rule_only_on_its_platform() -> None:
+    """Rule 22 (Bedrock inference profiles) concerns Bedrock ids only, or a known platform."""
+
+    def numbers(model: str, **kw: Any) -> list[int]:
+        return [r.number for r in rules_for(model, **kw)]
+
+    assert 22 in numbers("anthropic.claude-sonnet-4-5-20250929-v1:0")
+    assert 22 in numbers("us.anthropic.claude-sonnet-4-5-20250929-v1:0")
+    assert 22 in numbers("anthropic:claude-sonnet-4-5@bedrock")
+    assert 22 in numbers("claude-sonnet-4-5", platform="bedrock")
+    assert 22 not in numbers("claude-sonnet-4-5")
+    assert 22 not in numbers("claude-sonnet-4-5-20250929")
+    assert 22 not in numbers("claude-sonnet-4-5@20250929")  # Vertex
+    assert 22 not in numbers("anthropic.claude-sonnet-4-5-20250929-v1:0", platform="anthropic")
+    assert 10 in numbers("claude-sonnet-4-5", platform="vertex")  # unscoped rules stay
+    bedrock_id = "anthropic.claude-sonnet-4-5-20250929-v1:0"
+    body = _claude()
+    assert [v.rule.number for v in check_request(bedrock_id, body, "anthropic.messages")] == [22]
+    assert check_request(bedrock_id, body, "anthropic.messages", platform="anthropic") == []
+    rules = load_rules()
+    assert 22 not in [r.number for r in rules_for("claude-opus-5", rules=rules)]
+    assert 22 in [r.number for r in rules_for("claude-opus-5", platform="bedrock", rules=rules)]
+
+
 def test_reasoning_ranges_exclude_chat_variants() -> None:
     assert 1 in [r.number for r in rules_for("o1-2024-12-17")]
     assert 1 in [r.number for r in rules_for("gpt-6.2-sol")]
@@ -272,6 +319,8 @@ def test_loader_rejects_two_operators(tmp_path: Path) -> None:
             "exactly one of",
         ),
         (lambda r: r.update(provider="mistral"), "provider"),
+        (lambda r: r.update(platforms=["aws"]), "unknown platform 'aws'"),
+        (lambda r: r.update(platforms=[]), "at least 1 item"),
     ],
 )
 def test_loader_validation_errors(tmp_path: Path, mutate: Any, match: str) -> None:

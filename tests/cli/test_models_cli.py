@@ -129,6 +129,25 @@ def test_show_lists_the_models_own_rules_with_sources(capsys: pytest.CaptureFixt
     assert "anthropic-sampling-removed" in out
 
 
+def test_show_lists_the_bedrock_rule_only_for_bedrock_ids(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def rule_ids(*argv: str) -> set[str]:
+        code, out, _ = run(capsys, "models", "show", *argv, "--json")
+        assert code == 0
+        return {r["id"] for r in json.loads(out)["rules"]}
+
+    for first_party in (["claude-sonnet-4-5"], ["claude-sonnet-4-5", "--platform", "vertex"]):
+        ids = rule_ids(*first_party)
+        assert "anthropic-max-tokens-required" in ids
+        assert "bedrock-inference-profile" not in ids
+    for bedrock in (
+        ["anthropic.claude-sonnet-4-5-20250929-v1:0"],
+        ["us.anthropic.claude-sonnet-4-5-20250929-v1:0"],
+    ):
+        assert "bedrock-inference-profile" in rule_ids(*bedrock), bedrock
+
+
 def test_show_json(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(
         capsys, "models", "show", "gpt-4o", "--platform", "azure", "--json", "--today", "2026-11-26"

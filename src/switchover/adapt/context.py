@@ -14,11 +14,20 @@ from switchover.catalog.rules import (
     get_rules,
     in_range,
     model_names,
+    platform_of,
 )
 from switchover.errors import SwitchoverError, UsageError
 from switchover.modelref import PLATFORMS, guess_provider
 
-__all__ = ["API_DOCS", "DEFAULT_API", "Ctx", "model_id_for", "resolve_provider", "split_provider"]
+__all__ = [
+    "API_DOCS",
+    "DEFAULT_API",
+    "Ctx",
+    "model_id_for",
+    "platform_for",
+    "resolve_provider",
+    "split_provider",
+]
 
 DEFAULT_API = {
     "openai": "openai.chat",
@@ -85,6 +94,12 @@ def resolve_provider(model_id: str, catalog: Any) -> tuple[str | None, Any]:
     return hint or guess_provider(_split_platform(model)[0]), None
 
 
+def platform_for(ref: str, entry: Any = None) -> str | None:
+    """The platform a ref runs on: its ``@platform`` / platform head, a Bedrock or Vertex id's
+    shape, else the catalog entry's platform; None when nothing says."""
+    return platform_of(ref) or (str(entry.platform) if entry is not None else None)
+
+
 def model_id_for(ref: str, catalog: Any) -> str:
     """The id to send for a ref: provider prefix dropped; ``@bedrock`` / ``@vertex`` resolved
     through the catalog to that platform's id, other ``@platform`` suffixes dropped."""
@@ -115,6 +130,9 @@ class Ctx:
     #: what rule matching is given: None = the shipped catalog / rules (cached lookups)
     match_catalog: Any = None
     match_rules: RuleSet | None = None
+    #: the platforms of the target and the source (platform-scoped rules), None = unknown
+    platform: str | None = None
+    source_platform: str | None = None
 
     @classmethod
     def build(
@@ -128,6 +146,7 @@ class Ctx:
         catalog: Any,
         rules: RuleSet | None = None,
         default_catalog: bool = False,
+        platform: str | None = None,
     ) -> Ctx:
         if target_api is not None and target_api not in API_IDS:
             raise UsageError(
@@ -152,7 +171,7 @@ class Ctx:
                 "defaults apply; check the model's page for parameter limits"
             )
         api = target_api or DEFAULT_API[provider]
-        src_provider, _ = resolve_provider(source, catalog)
+        src_provider, src_entry = resolve_provider(source, catalog)
         return cls(
             target=model_id_for(target, catalog),
             source=model_id_for(source, catalog),
@@ -167,6 +186,8 @@ class Ctx:
             warnings=warnings,
             match_catalog=None if default_catalog else catalog,
             match_rules=rules,
+            platform=platform or platform_for(target, entry),
+            source_platform=platform or platform_for(source, src_entry),
         )
 
     # -- model knowledge ---------------------------------------------------------------
@@ -183,7 +204,12 @@ class Ctx:
 
     def violations(self, body: dict[str, Any]) -> list[RuleViolation]:
         return check_request(
-            self.target, body, self.api, catalog=self.match_catalog, rules=self.match_rules
+            self.target,
+            body,
+            self.api,
+            platform=self.platform,
+            catalog=self.match_catalog,
+            rules=self.match_rules,
         )
 
     @property

@@ -61,8 +61,9 @@ def _verify(req: ChatRequest, ctx: Ctx) -> None:
 
 def _advise(ctx: Ctx) -> None:
     """Advisory rules that are new with this migration (the source is not subject to them)."""
-    known = {r.id for r in rules_for(ctx.source, catalog=ctx.match_catalog, rules=ctx.match_rules)}
-    for rule in rules_for(ctx.target, ctx.api, catalog=ctx.match_catalog, rules=ctx.match_rules):
+    match: dict[str, Any] = {"catalog": ctx.match_catalog, "rules": ctx.match_rules}
+    known = {r.id for r in rules_for(ctx.source, platform=ctx.source_platform, **match)}
+    for rule in rules_for(ctx.target, ctx.api, platform=ctx.platform, **match):
         if rule.kind == "advisory" and rule.id not in known and rule.id not in _NOT_ADVICE:
             ctx.warn(f"rule {rule.number} ({rule.id}): {rule.note}")
 
@@ -77,12 +78,15 @@ def adapt(
     policy: Policy = "lenient",
     catalog: Any = None,
     rules: RuleSet | None = None,
+    platform: str | None = None,
 ) -> Adapted:
     """Adapt ``request`` (written for ``source``, default ``request.model``) to ``target``.
 
     Pure: the input is not modified. Every edit is listed in ``Adapted.changes``; with
     ``policy="strict"`` any lossy edit raises :class:`AdaptationError` instead. ``rules``
-    replaces the shipped parameter rules (e.g. ``load_rules(extra=[...])``).
+    replaces the shipped parameter rules (e.g. ``load_rules(extra=[...])``). ``platform``
+    (e.g. the migration's, or the upstream's: ``bedrock``) decides platform-scoped rules;
+    default: what the model refs and the catalog say.
     """
     if policy not in ("strict", "lenient"):
         raise AdaptationError(f"unknown policy {policy!r}", hint="Use 'strict' or 'lenient'.")
@@ -95,6 +99,7 @@ def adapt(
         catalog=catalog if catalog is not None else default_catalog(),
         rules=rules,
         default_catalog=catalog is None,
+        platform=platform,
     )
     if ctx.same_model and ctx.source_api in (None, ctx.api):
         # The model it was written for: identity. Say so if the model itself refuses it.

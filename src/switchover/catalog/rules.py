@@ -3,6 +3,11 @@
 ``check_request(model, wire_body, api)`` says which rules a wire body breaks on a model (what
 the provider would answer with a 400); ``rules_for(model)`` lists every rule, advisory ones
 included, that concerns a model. The simulator, the scanner and the adapter share this data.
+
+A rule may be scoped to platforms (``platforms: [bedrock]``): it concerns a model only when
+the platform is known to be one of them, passed as ``platform=`` or read from the model id
+(``platform_of``: ``@bedrock`` / ``bedrock:`` refs, Bedrock ids such as ``anthropic.claude-...``
+or ``us.anthropic.claude-...``, Vertex ids such as ``claude-...@20251101``).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import fnmatch
 import functools
 import importlib
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -36,6 +42,7 @@ __all__ = [
     "load_rules",
     "model_names",
     "normalize_model_id",
+    "platform_of",
     "rules_for",
     "rules_table",
 ]
@@ -191,6 +198,8 @@ class ParamRule(_Strict):
     apis: list[ApiId] = Field(min_length=1)
     applies_to: list[str] = Field(min_length=1)
     excludes: list[str] = Field(default_factory=list)
+    #: the platforms the rule is about; None = every platform
+    platforms: list[str] | None = Field(default=None, min_length=1)
     checks: list[RuleCheck] = Field(default_factory=list)
     note: str = ""
     source_url: str = Field(pattern=r"^https://")
@@ -206,7 +215,16 @@ class ParamRule(_Strict):
         for check in self.checks:
             if check.apis and not set(check.apis) <= set(self.apis):
                 raise ValueError(f"check {check.param!r} names apis outside the rule's apis")
+        unknown = sorted(set(self.platforms or []) - _PLATFORMS)
+        if unknown:
+            raise ValueError(
+                f"unknown platform {unknown[0]!r}; expected one of {', '.join(sorted(_PLATFORMS))}"
+            )
         return self
+
+    def on_platform(self, platform: str | None) -> bool:
+        """True when the rule concerns ``platform`` (None = unknown: unscoped rules only)."""
+        return self.platforms is None or platform in self.platforms
 
     def default_error_type(self) -> str:
         return "INVALID_ARGUMENT" if self.provider == "google" else "invalid_request_error"
@@ -309,6 +327,17 @@ _PROVIDER_HEADS = frozenset(
 )
 _PLATFORMS = frozenset({"openai", "anthropic", "gemini-api", "vertex", "azure", "bedrock", "sim"})
 _REGIONS = ("us.", "eu.", "apac.", "jp.", "au.", "global.")
+# Bedrock model ids start with the vendor (after the region of an inference profile)
+_BEDROCK_VENDORS = (
+    "anthropic.",
+    "amazon.",
+    "meta.",
+    "mistral.",
+    "cohere.",
+    "ai21.",
+    "deepseek.",
+    "openai.",
+)
 
 
 def normalize_model_id(model_id: str) -> str:
@@ -381,26 +410,72 @@ def in_range(
     return _in_range(model_names(model_id, catalog), ranges[name], [])
 
 
+_VERTEX_VERSION = re.compile(r"@\d{8}$")
+
+
+def platform_of(model_id: str) -> str | None:
+    """The platform a model id or ref names, or None when it does not say.
+
+    ``bedrock:`` / ``vertex:`` / ``azure:`` heads and ``@platform`` suffixes name it; Bedrock
+    ids (``anthropic.claude-...``, ``us.anthropic.claude-...``, Bedrock ARNs) and Vertex ids
+    (``claude-opus-4-5@20251101``, ``publishers/.../models/...``) are recognised by shape.
+    """
+    mid = model_id.strip().lower()
+    if mid.startswith("arn:aws:bedrock:"):
+        return "bedrock"
+    head, sep, tail = mid.partition(":")
+    if sep and tail and head in ("bedrock", "vertex", "azure"):
+        return head
+    if sep and tail and head in _PROVIDER_HEADS:
+        mid = tail
+    base, at, suffix = mid.rpartition("@")
+    if at and base and suffix in _PLATFORMS:
+        return suffix
+    if _VERTEX_VERSION.search(mid) or mid.startswith("publishers/"):
+        return "vertex"
+    for region in _REGIONS:
+        if mid.startswith(region):
+            mid = mid[len(region) :]
+            break
+    if mid.startswith(_BEDROCK_VENDORS):
+        return "bedrock"
+    return None
+
+
 def rules_for(
     model_id: str,
     api: str | None = None,
     *,
+    platform: str | None = None,
     catalog: Any = None,
     rules: RuleSet | None = None,
 ) -> list[ParamRule]:
-    """Every rule (request errors and advisories) whose range covers ``model_id``."""
+    """Every rule (request errors and advisories) whose range covers ``model_id``.
+
+    Platform-scoped rules count only on their platforms: ``platform`` when given, else the
+    one the id names (:func:`platform_of`); unknown = none of them.
+    """
+    where = platform or platform_of(model_id)
     if catalog is None and rules is None:
-        return list(_default_rules_for(model_id, api))
-    return _rules_for(model_names(model_id, catalog), api, rules or get_rules())
+        return list(_default_rules_for(model_id, api, where))
+    return _rules_for(model_names(model_id, catalog), api, rules or get_rules(), where)
 
 
-def _rules_for(names: list[str], api: str | None, rules: RuleSet) -> list[ParamRule]:
-    return [r for r in rules.rules if (api is None or api in r.apis) and r.matches(names)]
+def _rules_for(
+    names: list[str], api: str | None, rules: RuleSet, platform: str | None
+) -> list[ParamRule]:
+    return [
+        r
+        for r in rules.rules
+        if (api is None or api in r.apis) and r.on_platform(platform) and r.matches(names)
+    ]
 
 
 @functools.lru_cache(maxsize=4096)
-def _default_rules_for(model_id: str, api: str | None) -> tuple[ParamRule, ...]:
-    return tuple(_rules_for(model_names(model_id), api, get_rules()))
+def _default_rules_for(
+    model_id: str, api: str | None, platform: str | None
+) -> tuple[ParamRule, ...]:
+    return tuple(_rules_for(model_names(model_id), api, get_rules(), platform))
 
 
 def check_request(
@@ -408,19 +483,24 @@ def check_request(
     body: dict[str, Any],
     api: str,
     *,
+    platform: str | None = None,
     catalog: Any = None,
     rules: RuleSet | None = None,
 ) -> list[RuleViolation]:
-    """The rules ``body`` (a wire body for ``api``) breaks on ``model_id``; empty = accepted."""
+    """The rules ``body`` (a wire body for ``api``) breaks on ``model_id``; empty = accepted.
+
+    ``platform`` as for :func:`rules_for` (default: what the id says).
+    """
     if api not in API_IDS:
         raise ValueError(f"unknown API {api!r}; expected one of {', '.join(API_IDS)}")
     head, sep, tail = model_id.strip().partition(":")
     raw = tail if sep and head.lower() in _PROVIDER_HEADS and tail else model_id.strip()
+    where = platform or platform_of(model_id)
     checks: Sequence[tuple[ParamRule, RuleCheck]]
     if catalog is None and rules is None:
-        checks = _default_checks(model_id, api)
+        checks = _default_checks(model_id, api, where)
     else:
-        checks = _checks(model_names(model_id, catalog), api, rules or get_rules())
+        checks = _checks(model_names(model_id, catalog), api, rules or get_rules(), where)
     out: list[RuleViolation] = []
     for rule, check in checks:
         if not check.when.holds(body, raw):
@@ -442,10 +522,12 @@ def check_request(
     return out
 
 
-def _checks(names: list[str], api: str, rules: RuleSet) -> list[tuple[ParamRule, RuleCheck]]:
+def _checks(
+    names: list[str], api: str, rules: RuleSet, platform: str | None
+) -> list[tuple[ParamRule, RuleCheck]]:
     """The (rule, check) pairs that apply to a model's names on ``api``, in rule order."""
     out: list[tuple[ParamRule, RuleCheck]] = []
-    for rule in _rules_for(names, api, rules):
+    for rule in _rules_for(names, api, rules, platform):
         for check in rule.checks:
             if check.apis is not None and api not in check.apis:
                 continue
@@ -459,8 +541,10 @@ def _checks(names: list[str], api: str, rules: RuleSet) -> list[tuple[ParamRule,
 
 
 @functools.lru_cache(maxsize=4096)
-def _default_checks(model_id: str, api: str) -> tuple[tuple[ParamRule, RuleCheck], ...]:
-    return tuple(_checks(model_names(model_id), api, get_rules()))
+def _default_checks(
+    model_id: str, api: str, platform: str | None
+) -> tuple[tuple[ParamRule, RuleCheck], ...]:
+    return tuple(_checks(model_names(model_id), api, get_rules(), platform))
 
 
 def rules_table(rules: RuleSet | None = None) -> str:
@@ -474,6 +558,8 @@ def rules_table(rules: RuleSet | None = None) -> str:
         scope = ", ".join(f"`{p}`" for p in r.applies_to[:4])
         if len(r.applies_to) > 4:
             scope += f" (+{len(r.applies_to) - 4})"
+        if r.platforms:
+            scope += " on " + ", ".join(r.platforms)
         lines.append(
             f"| {r.number} | `{r.id}`: {r.title.replace('|', '/')} | {r.provider} | {r.kind} "
             f"| {scope} | {', '.join(fixes)} | {r.wording} | [{r.source_kind}]({r.source_url}) |"

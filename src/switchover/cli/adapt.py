@@ -150,6 +150,7 @@ def register(app: typer.Typer) -> None:
             target_api=api,
             source_api=None if fmt == "neutral" else fmt,
             policy=_policy(strict, mig),
+            platform=mig.platform if mig is not None else None,
         )
         try:
             wire = encode_wire(result.request, result.target_api)

@@ -168,7 +168,7 @@ def _rules(entry: ModelEntry, catalog: Catalog) -> list[Any] | None:
         if exc.name != "switchover.catalog.rules":
             raise
         return None
-    result: list[Any] = module.rules_for(entry.id, catalog=catalog)
+    result: list[Any] = module.rules_for(entry.id, platform=entry.platform, catalog=catalog)
     return result
 
 
