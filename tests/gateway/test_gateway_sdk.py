@@ -144,11 +144,14 @@ def test_openai_errors_and_models(gateway_url: tuple[str, str]) -> None:
 
 def test_openai_embeddings_pass_through(gateway_url: tuple[str, str]) -> None:
     mode, url = gateway_url
-    if mode == "anthropic-candidate":
-        pytest.skip("embeddings go to the completed candidate, which has no embeddings API")
     with _oai(url) as client:
-        res = client.embeddings.create(model="support-bot", input=["reset my password"])
-        assert len(res.data[0].embedding) == 256
+        raw = client.embeddings.with_raw_response.create(
+            model="support-bot", input=["reset my password"]
+        )
+        assert len(raw.parse().data[0].embedding) == 256
+        # a completed Anthropic candidate has no embeddings API: they stay on the baseline
+        want = "candidate" if mode == "openai-candidate" else "baseline"
+        assert raw.headers["x-switchover-arm"] == want
 
 
 def test_anthropic_sdk(gateway_url: tuple[str, str]) -> None:

@@ -298,8 +298,10 @@ class GatewayApp:
             bucket=d.bucket,
         )
         arm = d.arm
-        if api == "openai.embeddings":
-            arm = "candidate" if state is not None and state.status == "complete" else "baseline"
+        if api == "openai.embeddings":  # to the candidate once complete, if it has the API
+            cand = self.upstreams.get(route.candidate.upstream)
+            complete = state is not None and state.status == "complete"
+            arm = "candidate" if complete and cand and cand.pass_path(api) else "baseline"
         self.inflight += 1
         self._idle.clear()
         task = asyncio.current_task()
