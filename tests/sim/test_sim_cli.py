@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -108,3 +110,32 @@ def test_serve_answers_over_http() -> None:
     finally:
         proc.terminate()
         proc.communicate(timeout=10)
+
+
+def test_ctrl_c_stops_serve_with_exit_130() -> None:
+    """Like every long-running command: SIGINT (Ctrl-C) ends ``sim serve`` with exit 130 and
+    the interrupted message, no traceback."""
+    cmd = [sys.executable, "-m", "switchover", "sim", "serve", "--port", "0", "--time-scale", "0"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        url = first.rsplit(" on ", 1)[1].strip()
+        deadline = time.monotonic() + 20
+        while True:  # serving (uvicorn's signal handlers are installed) before the signal
+            try:
+                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "sim serve did not start"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate(timeout=10)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err
+    assert "Traceback" not in err

@@ -104,8 +104,9 @@ def run_sim_server(
 def serve_forever(
     engine: SimEngine, host: str, port: int, *, on_ready: Callable[[str], None] | None = None
 ) -> None:
-    """Blocking server for the CLI (Ctrl-C stops it). ``on_ready`` gets the bound base URL
-    (useful with port 0) before serving starts."""
+    """Blocking server for the CLI. Ctrl-C stops it with ``KeyboardInterrupt`` (the CLI's
+    exit 130, like every long-running command). ``on_ready`` gets the bound base URL (useful
+    with port 0) before serving starts."""
     quiet_injected_resets()
     sock = _bind(host, port)
     try:
@@ -113,6 +114,12 @@ def serve_forever(
         shown = f"[{bound[0]}]" if sock.family == socket.AF_INET6 else bound[0]
         if on_ready is not None:
             on_ready(f"http://{shown}:{bound[1]}")
-        uvicorn.Server(_config(engine, "warning")).run(sockets=[sock])
+        server = uvicorn.Server(_config(engine, "warning"))
+        server.run(sockets=[sock])
+        if server.should_exit:
+            # Stopped by a signal that uvicorn did not re-raise (it re-raises SIGINT as
+            # KeyboardInterrupt since 0.29, but not when it ran outside the main thread, and
+            # a signal handler installed by an embedding program may swallow it).
+            raise KeyboardInterrupt
     finally:
         sock.close()
