@@ -122,12 +122,16 @@ class EvalSettings(_Section):
         ]
     )
     margins: dict[str, float] = Field(default_factory=dict)
+    #: metric name -> counts for the verdict (e.g. ``{semantic_similarity = true}``)
+    gates: dict[str, bool] = Field(default_factory=dict)
     repeats: int = Field(default=1, ge=1, le=100)
     sample: int | None = Field(default=None, ge=1)
     stratify_by: Literal["tag", "call_site"] | None = None
     seed: int = 0
     judge: str | None = None
     rubric: str | None = None
+    #: embedding model of the semantic_similarity metric: "provider:model" or "local"
+    embeddings: str | None = None
     max_cost_usd: float | None = Field(default=None, ge=0)
     alpha: float = Field(default=0.05, gt=0, lt=0.5)
     assertions: list[dict[str, Any]] = Field(default_factory=list)

@@ -193,6 +193,12 @@ def register(app: typer.Typer) -> None:
         judge: str | None = typer.Option(
             None, "--judge", help="Judge model (default: eval.judge; none: no judge)."
         ),
+        embeddings: str | None = typer.Option(
+            None,
+            "--embeddings",
+            help="Embedding model of the semantic_similarity metric: provider:model, or local "
+            "(needs switchover\\[embeddings]); none: off. Default: eval.embeddings.",
+        ),
         fmt: str = typer.Option(
             "html,md,json,junit",
             "--format",
@@ -247,6 +253,7 @@ def register(app: typer.Typer) -> None:
             store_url=store,
             template=template,
             judge="" if judge == "none" else judge,
+            embeddings="" if embeddings == "none" else embeddings,
             fresh=fresh,
             sequential=sequential,
             cache=not no_cache,

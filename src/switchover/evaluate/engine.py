@@ -36,6 +36,7 @@ from switchover.evaluate.analysis import SequentialMonitor, build_report, compar
 from switchover.evaluate.cache import Pricer, ResponseCache, estimate_call
 from switchover.evaluate.checks import DEFAULT_CHECKS, Check, resolve_checks
 from switchover.evaluate.datasets import Dataset, load_datasets
+from switchover.evaluate.embedding import SemanticSimilarity, build_similarity
 from switchover.evaluate.judge import DEFAULT_RUBRIC, Judge, Rubric, judge_family_warnings
 from switchover.evaluate.ratelimit import RateLimiter
 from switchover.evaluate.results import Assertion, Case, EvalReport, MetricSpec, RunMeta
@@ -103,6 +104,7 @@ class EvalOptions:
     template: str | None = None
     checks: list[str] | None = None
     judge: str | None = None
+    embeddings: str | None = None  # semantic_similarity's embedding model ("" turns it off)
     resume: bool = True
     fresh: bool = False
     run_id: str | None = None
@@ -148,6 +150,7 @@ class EvalPlan:
     options: EvalOptions
     providers: list[Provider] = field(default_factory=list)  # created here, closed by execute
     stats: RunStats | None = None  # filled by execute
+    similarity: SemanticSimilarity | None = None  # the optional semantic_similarity metric
 
     async def aclose(self) -> None:
         for p in self.providers:
@@ -448,6 +451,15 @@ def plan_evaluation(cfg: Config, options: EvalOptions | None = None) -> EvalPlan
             j_name, j_up = _upstream_for(cfg, judge_model, None, prefer=mig.candidate_upstream)
             rubric = Rubric(criteria=DEFAULT_RUBRIC.criteria, instructions=ev.rubric or "")
             judge = Judge(provider_for(j_name, j_up), _bare(judge_model), rubric)
+        embeddings = options.embeddings if options.embeddings is not None else ev.embeddings
+        similarity = None
+        if embeddings:
+
+            def embedding_upstream(ref: str) -> tuple[str, Provider]:
+                e_name, e_up = _upstream_for(cfg, ref, None, prefer=mig.candidate_upstream)
+                return _upstream_key(e_name, e_up), provider_for(e_name, e_up)
+
+            similarity = build_similarity(embeddings, embedding_upstream)
     except BaseException:
         for p in providers:
             _close_soon(p)
@@ -457,10 +469,18 @@ def plan_evaluation(cfg: Config, options: EvalOptions | None = None) -> EvalPlan
     metric_specs = [c.spec() for c in checks]
     if judge is not None:
         metric_specs.append(judge_spec())
-    metric_specs = with_overrides(metric_specs, margins=ev.margins)
+    if similarity is not None:
+        metric_specs.append(similarity.spec())
+    metric_specs = with_overrides(metric_specs, margins=ev.margins, gates=ev.gates)
     warnings = list(dataset.warnings)
     if judge_model:
         warnings += judge_family_warnings(judge_model, {a.label: a.model for a in arms[1:]})
+    if similarity is not None:
+        warnings += similarity.plan_warnings(
+            repeats=repeats,
+            baseline_replayed=arms[0].replay is not None,
+            recorded=sum(c.baseline_response is not None for c in cases),
+        )
     if any(isinstance(a.provider, Provider) and a.provider.name == "sim" for a in arms):
         warnings.append(
             "simulated upstreams: answers come from switchover's simulator, not a model"
@@ -485,6 +505,7 @@ def plan_evaluation(cfg: Config, options: EvalOptions | None = None) -> EvalPlan
             "repeats": repeats,
             "judge": judge_model,
             "checks": [c.name for c in checks],
+            **({"embeddings": embeddings} if embeddings else {}),
         }
     )
     if options.fresh and not options.run_id:
@@ -521,6 +542,7 @@ def plan_evaluation(cfg: Config, options: EvalOptions | None = None) -> EvalPlan
         warnings=warnings,
         options=options,
         providers=providers,
+        similarity=similarity,
     )
 
 
@@ -625,6 +647,7 @@ async def execute(plan: EvalPlan) -> EvalReport:
         run_id=plan.run_id,
         cache=ResponseCache(plan.store, enabled=plan.options.cache),
         judge=plan.judge,
+        similarity=plan.similarity,
         max_cost_usd=plan.max_cost_usd,
         workers=plan.options.workers,
         on_progress=plan.options.on_progress,

@@ -38,6 +38,7 @@ from switchover.evaluate.cache import (
     estimate_input_tokens,
 )
 from switchover.evaluate.checks import Check, check_case
+from switchover.evaluate.embedding import SemanticSimilarity
 from switchover.evaluate.judge import Judge
 from switchover.evaluate.ratelimit import RateLimiter
 from switchover.evaluate.results import ArmOutput, Case, CaseResult, ErrorInfo
@@ -133,6 +134,7 @@ class Runner:
         run_id: str = "",
         cache: ResponseCache | None = None,
         judge: Judge | None = None,
+        similarity: SemanticSimilarity | None = None,
         max_cost_usd: float | None = None,
         workers: int | None = None,
         rate_limit_retries: int = 8,
@@ -155,6 +157,9 @@ class Runner:
         self.judge = judge
         if judge is not None and not isinstance(judge.provider, CachedProvider):
             judge.provider = CachedProvider(judge.provider, self.cache, upstream="judge")
+        self.similarity = similarity  # embeddings go through the same cache
+        if similarity is not None:
+            similarity.use_cache(self.cache)
         self.max_cost_usd = max_cost_usd
         self.workers = workers or max(4, max(a.max_concurrency for a in self.arms))
         self.rate_limit_retries = rate_limit_retries
@@ -368,6 +373,8 @@ class Runner:
             check_case(case, cr, self.checks)
             if self.judge is not None:
                 cr.judge = await self._judge(case, cr)
+            if self.similarity is not None:
+                await self.similarity.score(case, cr)
             results.append(cr)
         return results
 
