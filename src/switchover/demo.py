@@ -155,6 +155,7 @@ def main() -> None:
     today = date.today()
     project = fresh_copy(Path.cwd() / "switchover-out" / "demo" / "support-assistant")
     store_url = f"sqlite:///{project}/.switchover/state.db"
+    reports = project / "switchover-reports"
     console.print(
         Rule(f"switchover {__version__}: offline migration demo (simulator, no API keys)")
     )
@@ -184,25 +185,33 @@ def main() -> None:
             lambda: eval_step(
                 console,
                 example_dir=project,
-                out_dir=project / "switchover-reports",
+                out_dir=reports,
                 store_url=store_url,
+                stem="support-gpt-6-luna-eval-before-tuning",
             ),
         ),
         (
             "Tune the prompt for the new model",
-            "Try prompt variants on a development split; confirm the winner on held-out cases.",
-            lambda: tune_step(console),
+            "The regressions are ones an instruction can fix: try prompt variants on a development "
+            "split, confirm the winner on held-out cases, and write it into the plan.",
+            lambda: tune_step(console, example=project, apply=True),
         ),
         (
-            "Rewrite the code",
-            "Apply the migration to the example's code: model IDs and parameters, as a diff, then re-scan and re-test.",
-            lambda: rewrite_step(console, root=project),
+            "Evaluate again, with the tuned prompt",
+            "The same traffic and statistics; the candidate now gets the plan's system_prompt.",
+            lambda: eval_step(console, example_dir=project, out_dir=reports, store_url=store_url),
         ),
         (
             "Cut over through the gateway",
-            "The example's candidate is NO-GO, so this shows a healthy migration (gpt-4.1 -> gpt-5-mini): "
-            "shadow traffic, a sticky canary and gated promotion to 100%, each transition audited.",
-            lambda: gateway_step(console),
+            "The example's migration behind the gateway: shadow traffic, then a sticky canary "
+            "promoted by the plan's gates to 100%, each transition audited in the project store.",
+            lambda: gateway_step(console, root=project, store_url=store_url),
+        ),
+        (
+            "Rewrite the code",
+            "Everyone is on the new model: apply the migration to the example's code (model IDs and "
+            "parameters) as a diff, then re-scan and re-test.",
+            lambda: rewrite_step(console, root=project),
         ),
         (
             "Status",

@@ -29,9 +29,11 @@ def eval_step(
     example_dir: Path = EXAMPLE_DIR,
     out_dir: Path | None = None,
     store_url: str = "sqlite://:memory:",
+    stem: str | None = None,
 ) -> Path | None:
-    """Run the example's evaluation against the simulator; returns the HTML report's path
-    (None when the example is not there, e.g. in an installed package)."""
+    """Run the example's evaluation against the simulator and write its reports (named
+    ``stem``, default ``<migration>-eval`` as ``switchover eval`` names them); returns the
+    HTML report's path (None when the example is not there, e.g. in an installed package)."""
     plan_file = example_dir / "switchover.toml"
     if not plan_file.is_file():
         console.print(f"[yellow]skipped:[/] no example plan at {plan_file}")
@@ -44,6 +46,13 @@ def eval_step(
         f"({len(plan.dataset.duplicates)} duplicates merged); baseline "
         f"{plan.arms[0].model}, candidate {plan.arms[1].model}; judge {plan.judge_model}"
     )
+    prompt = plan.migration.system_prompt
+    if prompt is not None:
+        last = prompt.strip().splitlines()[-1]
+        console.print(
+            f"candidate system prompt: the plan's system_prompt ({len(prompt)} characters, "
+            f'ending "{last}")'
+        )
     report = asyncio.run(execute(plan))
     comp = report.comparisons[0]
     table = Table(title=f"{comp.candidate_model}: {comp.verdict}", title_justify="left")
@@ -63,7 +72,7 @@ def eval_step(
     changes = ", ".join(f"{k} ({v})" for k, v in comp.adapted_changes.items())
     console.print(f"adapted for {comp.candidate_model}: {changes or 'nothing'}")
     out = out_dir or Path.cwd() / "switchover-out" / "demo"
-    html, _ = write_reports(report, out, ["html", "json"], f"{plan.migration.name}-eval")
+    html, _ = write_reports(report, out, ["html", "json"], stem or f"{plan.migration.name}-eval")
     colour = _COLOURS[report.verdict]
     console.print(
         f"verdict [bold {colour}]{report.verdict}[/] (exit code {report.exit_code}) in "

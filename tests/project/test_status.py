@@ -225,6 +225,23 @@ def test_complete_rollout_points_at_rewrite(example: Path, store: Store) -> None
     assert f"switchover rewrite --migration {mig.name} --write" in m.next_step
 
 
+def test_complete_with_a_tuned_prompt_says_to_move_it_into_the_code(
+    example: Path, store: Store
+) -> None:
+    cfg = _init(example)
+    mig = cfg.migrations[0]
+    plan = migration_plan(cfg, mig)
+    for _ in range(len(plan.stages) + 1):
+        apply_action(store, plan, "promote", actor="user:t", now=NOW)
+    m = build_status(cfg, store, store_url="mem", now=NOW, do_scan=False).migrations[0]
+    assert m.next_step.startswith("done: no code on")
+    assert "system_prompt" not in m.next_step
+    mig.system_prompt = "You are ... Return bare JSON with no code fences."
+    m = build_status(cfg, store, store_url="mem", now=NOW, do_scan=False).migrations[0]
+    assert "the gateway serves the plan's system_prompt" in m.next_step
+    assert "put it into the code before removing the gateway route" in m.next_step
+
+
 def test_deadline_warnings(example: Path, store: Store) -> None:
     cfg = _init(example)
     late = NOW.replace(year=2027, month=1, day=13, hour=20)

@@ -82,11 +82,11 @@ def test_dashboard_controls_change_the_rollout(
         _act(page, "promote", "start shadow")
         page.wait_for_selector("[data-k=rollout]:has-text('shadow 100%')")
         _act(page, "promote", "shadow looks fine")
-        page.wait_for_selector("[data-k=rollout]:has-text('canary 1%')")
+        page.wait_for_selector("[data-k=rollout]:has-text('canary 10%')")  # the plan's first canary
         state = store.get_rollout(NAME)
         assert state is not None
         assert state.status == "canary"
-        assert state.percent == 1
+        assert state.percent == 10
         _act(page, "pause", "investigating latency")
         page.wait_for_selector("[data-k=rollout]:has-text('paused')")
         assert store.get_rollout(NAME).status == "paused"  # type: ignore[union-attr]

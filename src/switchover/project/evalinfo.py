@@ -60,7 +60,7 @@ def _intervals(report: EvalReport) -> tuple[str | None, list[str], list[KeyInter
             verdict=m.verdict,
         )
         for m in comp.metrics
-        if m.gate
+        if m.gate and m.diff is not None  # no data: not applicable to these answers
     ]
     rows.sort(key=lambda r: order.get(r.verdict, 3))
     return comp.candidate_model, list(comp.reasons or report.reasons), rows

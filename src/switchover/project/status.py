@@ -147,13 +147,21 @@ def _rollout(
     return out
 
 
-def _next_step(m: MigrationStatus, ev: EvalStatus | None, ro: RolloutStatus) -> str:
+def _next_step(
+    m: MigrationStatus, ev: EvalStatus | None, ro: RolloutStatus, *, tuned_prompt: bool = False
+) -> str:
     name = m.name
     if ro.status == "complete":
         if m.call_sites:
             return (
                 f"the gateway serves {m.to_model} to everyone; apply the change to the code: "
                 f"`switchover rewrite --migration {name} --write`"
+            )
+        if tuned_prompt:
+            return (
+                f"done: no code on {m.from_model} is left; the gateway serves the plan's "
+                "system_prompt in place of the application's, so put it into the code "
+                "before removing the gateway route"
             )
         return f"done: no code on {m.from_model} is left; remove the gateway route when ready"
     if ro.status == "rolled_back":
@@ -245,7 +253,7 @@ def migration_status(
         rollout=ro,
         next_step="",
     )
-    m.next_step = _next_step(m, ev, ro)
+    m.next_step = _next_step(m, ev, ro, tuned_prompt=mig.system_prompt is not None)
     m.warnings = _warnings(m, plan, state, now)
     return m
 
