@@ -129,7 +129,7 @@ def register(app: typer.Typer) -> None:
         strict: bool = typer.Option(False, "--strict", help="Fail on any lossy change."),
         as_json: bool = typer.Option(False, "--json", help="Print {request, changes, warnings}."),
     ) -> None:
-        """Rewrite a request for another model: parameters, roles, tools, formats, thinking."""
+        """Adapt a request to another model: parameters, roles, tools, formats, thinking."""
         if api is not None and api not in API_IDS:
             raise UsageError(f"unknown --api {api!r}", hint="Use one of: " + ", ".join(API_IDS))
         if input_format not in _INPUT_FORMATS:

@@ -51,9 +51,11 @@ def gateway(
     max_body_mb: float = typer.Option(4.0, "--max-body-mb", help="Request body limit (413)."),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn/gateway log level."),
 ) -> None:
-    """Serve OpenAI- and Anthropic-compatible endpoints that carry each migration through
-    shadow, sticky canary and a gated ramp, with automatic rollback. Point your SDK's base
-    URL at it; nothing else changes."""
+    """Serve the cut-over gateway: shadow, sticky canary, gated ramp, rollback.
+
+    OpenAI- and Anthropic-compatible endpoints carry each migration through shadow, a sticky
+    canary and a gated ramp, with automatic rollback. Point your SDK's base URL at it;
+    nothing else changes."""
     from switchover.gateway import GatewaySettings, create_gateway_app, run_gateway
     from switchover.gateway.server import run_workers
     from switchover.gateway.upstream import missing_key_warnings

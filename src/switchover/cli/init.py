@@ -86,7 +86,7 @@ def init(
         False, "--prompt", help="Ask for targets and owner even when stdin is not a terminal."
     ),
 ) -> None:
-    """Scan the code, list the models at risk, propose replacements, write switchover.toml."""
+    """Scan the code, list models at risk, propose replacements, write switchover.toml."""
     if not path.is_dir():
         raise UsageError(f"{path}: not a directory", hint="Pass --path PROJECT_DIR.")
     target = path / DEFAULT_CONFIG_NAME

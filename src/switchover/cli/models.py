@@ -199,7 +199,7 @@ def show_model(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     project: Path | None = _PROJECT,
 ) -> None:
-    """Lifecycle, price, limits, capabilities, sources and parameter rules of one model."""
+    """Lifecycle, price, limits, capabilities, sources and parameter rules of a model."""
     day = parse_day(today)
     _check_platform(platform)
     catalog = _catalog(project)

@@ -31,8 +31,8 @@ from switchover.store.control import ManualAction, apply_action, current_state
 __all__ = ["register"]
 
 rollout_app = typer.Typer(
-    help="Show and control a migration's rollout: status, promote, pause, resume, rollback, "
-    "kill (all traffic back to the baseline at once), reset.",
+    help="Show and control a migration's rollout: status, promote, pause, rollback, kill.\n\n"
+    "Also resume and reset; kill sends all traffic back to the baseline at once.",
     no_args_is_help=True,
 )
 

@@ -69,7 +69,7 @@ def scan_command(
     ),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes (0 = one per core)."),
 ) -> None:
-    """Find every model call site and configured model, its deadline, and what will break."""
+    """Find every model call site and configured model, its deadline and what breaks."""
     if fmt not in _FORMATS:
         raise UsageError(
             f"--format: unknown format {fmt!r}", hint="Use one of: " + ", ".join(_FORMATS)

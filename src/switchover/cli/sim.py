@@ -14,8 +14,8 @@ from switchover.providers.sim import BUILTIN_PROFILES, SimEngine, SimProfile, lo
 __all__ = ["register"]
 
 sim_app = typer.Typer(
-    help="The switchover simulator: a deterministic model emulator for tests and the offline "
-    "demo. It is NOT a real model; every answer is labelled as simulated.",
+    help="The simulator: a deterministic model emulator for tests and the offline demo.\n\n"
+    "It is NOT a real model; every answer is labelled as simulated.",
     no_args_is_help=True,
 )
 
@@ -104,7 +104,7 @@ def serve(
         False, "--no-rules", help="Do not enforce the catalog's parameter rules."
     ),
 ) -> None:
-    """Serve the simulator over HTTP (OpenAI and Anthropic wire formats, streaming included)."""
+    """Serve the simulator over HTTP (OpenAI and Anthropic wire formats, streaming)."""
     from switchover.providers.sim.engine import catalog_rules
     from switchover.providers.sim.server import serve_forever
 
