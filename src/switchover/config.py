@@ -2,7 +2,9 @@
 
 The schema is pydantic (``Config``); ``switchover config schema`` exports it as JSON Schema for
 editors. Validation errors name the key path *and the line* in the file, because a pydantic
-location alone (``migrations.0.eval.margins``) is hard to find in a long file.
+location alone (``migrations.0.eval.margins``) is hard to find in a long file. Every problem
+(field errors and the cross-section checks) is reported at once, each with a hint
+(:class:`ConfigProblems`).
 
 Sections (all optional but ``migrations`` for most commands)::
 
@@ -15,13 +17,23 @@ Sections (all optional but ``migrations`` for most commands)::
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
+import typing
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from switchover.errors import ConfigError, UsageError
 from switchover.modelref import ModelRef, parse_model_ref
@@ -29,6 +41,8 @@ from switchover.modelref import ModelRef, parse_model_ref
 __all__ = [
     "DEFAULT_CONFIG_NAME",
     "Config",
+    "ConfigProblem",
+    "ConfigProblems",
     "EvalSettings",
     "Migration",
     "ProjectSettings",
@@ -193,19 +207,18 @@ class Config(_Section):
     path: Path | None = Field(default=None, exclude=True)
 
     @model_validator(mode="after")
-    def _cross_checks(self) -> Config:
-        names = [m.name for m in self.migrations]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"migration names must be unique: {', '.join(dupes)}")
-        for i, m in enumerate(self.migrations):
-            for key in ("baseline_upstream", "candidate_upstream"):
-                up = getattr(m, key)
-                if up is not None and up not in self.upstreams:
-                    known = ", ".join(sorted(self.upstreams)) or "none defined"
-                    raise ValueError(
-                        f"migrations[{i}].{key}: no upstream named {up!r} (known: {known})"
-                    )
+    def _cross_checks(self, info: ValidationInfo) -> Config:
+        if isinstance(info.context, dict) and info.context.get("cross_checks") is False:
+            return self  # load_config runs them itself, next to the field errors
+        keys = {"name", "baseline_upstream", "candidate_upstream"}
+        problems = _cross_problems(
+            {
+                "upstreams": dict.fromkeys(self.upstreams),
+                "migrations": [m.model_dump(include=keys) for m in self.migrations],
+            }
+        )
+        if problems:
+            raise ValueError("; ".join(p.message for p in problems))
         return self
 
     def migration(self, name: str | None) -> Migration:
@@ -323,18 +336,156 @@ def load_config(path: Path | str | None = None, *, required: bool = True) -> Con
             line=int(m.group(1)) if m else None,
             hint="Check quoting, brackets and that each key appears once per table.",
         ) from None
+    problems: list[ConfigProblem] = []
+    cfg: Config | None = None
     try:
-        cfg = Config.model_validate(data)
+        cfg = Config.model_validate(data, context={"cross_checks": False})
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(err["loc"])
-        field = ".".join(str(x) for x in loc) or "(top level)"
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key (check the spelling; see `switchover config schema`)"
-        more = len(exc.errors()) - 1
-        if more:
-            msg += f" (and {more} more error{'s' if more > 1 else ''})"
-        raise ConfigError(msg, path=str(p), line=_line_of(text, loc), field=field) from None
+        problems.extend(_problem(err) for err in exc.errors())
+    problems.extend(_cross_problems(data))
+    if problems:
+        raise ConfigProblems(problems, path=str(p), text=text)
+    assert cfg is not None
     cfg.path = p
     return cfg
+
+
+# -- reporting every problem at once ------------------------------------------------------
+
+_SCHEMA_HINT = "`switchover config schema` lists every key with its type."
+
+
+class ConfigProblem(BaseModel):
+    """One validation problem: where (key path), what, and what to do."""
+
+    model_config = ConfigDict(frozen=True)
+
+    loc: tuple[str | int, ...]
+    message: str
+    hint: str
+
+    @property
+    def field(self) -> str:
+        return ".".join(str(x) for x in self.loc) or "(top level)"
+
+
+class ConfigProblems(ConfigError):
+    """Every problem found in one ``switchover.toml``; ``path`` / ``line`` / ``field`` are
+    the first one's, ``problems`` lists them all (in file order) with their lines."""
+
+    def __init__(self, problems: list[ConfigProblem], *, path: str, text: str) -> None:
+        located = sorted(
+            ((_line_of(text, pr.loc), pr) for pr in problems),
+            key=lambda lp: (lp[0] is None, lp[0] or 0),
+        )
+        self.problems = [pr for _, pr in located]
+        self.lines = [line for line, _ in located]
+        line, first = located[0]
+        if len(located) == 1:
+            super().__init__(
+                first.message, path=path, line=line, field=first.field, hint=first.hint
+            )
+            return
+        rows = [f"{len(located)} problems in {path}:"]
+        for at, pr in located:
+            where = f"{path}:{at}" if at is not None else path
+            rows.append(f"  {where}: {pr.field}: {pr.message}")
+            rows.append(f"      hint: {pr.hint}")
+        super().__init__(
+            "\n".join(rows), hint="Fix them all, then run the command again. " + _SCHEMA_HINT
+        )
+        self.path, self.line, self.field = path, line, first.field
+
+
+def _problem(err: Any) -> ConfigProblem:
+    """A pydantic error as a problem with a hint on what to write instead."""
+    loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and x.startswith("function-")))
+    kind = err["type"]
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    if kind == "extra_forbidden":
+        known = _known_keys(loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), known, n=1) if loc else []
+        if close:
+            hint = f"Did you mean {close[0]!r}?"
+        elif known:
+            hint = "Check the spelling; keys here: " + ", ".join(known) + "."
+        else:
+            hint = "Check the spelling. " + _SCHEMA_HINT
+        return ConfigProblem(loc=loc, message="unknown key", hint=hint)
+    if kind == "missing":
+        return ConfigProblem(
+            loc=loc, message="required key is missing", hint=f"Add {loc[-1]} = ..."
+        )
+    if kind in ("literal_error", "enum"):
+        return ConfigProblem(loc=loc, message=msg, hint="Use one of the values listed.")
+    if kind.endswith(("_type", "_parsing")):
+        got = err.get("input")
+        return ConfigProblem(
+            loc=loc,
+            message=f"{msg} (got {got!r})",
+            hint="Write a value of that type. " + _SCHEMA_HINT,
+        )
+    if kind.startswith(("greater", "less", "too_short", "too_long", "string_pattern")):
+        return ConfigProblem(loc=loc, message=msg, hint="Change the value to fit. " + _SCHEMA_HINT)
+    return ConfigProblem(loc=loc, message=msg, hint="Correct the value. " + _SCHEMA_HINT)
+
+
+def _known_keys(loc: tuple[str | int, ...]) -> list[str]:
+    """The keys the schema allows in the table at ``loc``, or [] when it is free-form."""
+    model: Any = Config
+    rest = list(loc)
+    while True:
+        if typing.get_origin(model) in (list, dict):  # an index or a key of a container
+            if not rest:
+                return []
+            rest.pop(0)
+            model = typing.get_args(model)[-1]
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return []
+        fields = {f.alias or name: f for name, f in model.model_fields.items() if name != "path"}
+        if not rest:
+            return sorted(fields)
+        field = fields.get(str(rest.pop(0)))
+        if field is None:
+            return []
+        model = field.annotation
+
+
+def _cross_problems(data: Any) -> list[ConfigProblem]:
+    """Checks across sections (unique migration names, upstreams that exist), over the raw
+    file data so that they are reported next to the field errors."""
+    if not isinstance(data, dict):
+        return []
+    ups = data.get("upstreams")
+    upstreams = sorted(ups) if isinstance(ups, dict) else []
+    migs = data.get("migrations")
+    out: list[ConfigProblem] = []
+    seen: set[str] = set()
+    for i, m in enumerate(migs if isinstance(migs, list) else []):
+        if not isinstance(m, dict):
+            continue
+        name = m.get("name")
+        if isinstance(name, str):
+            if name in seen:
+                out.append(
+                    ConfigProblem(
+                        loc=("migrations", i, "name"),
+                        message=f"migration names must be unique: {name} is used twice",
+                        hint="Rename one of them.",
+                    )
+                )
+            seen.add(name)
+        for key in ("baseline_upstream", "candidate_upstream"):
+            up = m.get(key)
+            if isinstance(up, str) and up not in upstreams:
+                out.append(
+                    ConfigProblem(
+                        loc=("migrations", i, key),
+                        message=f"no upstream named {up!r}",
+                        hint="Known: "
+                        + (", ".join(upstreams) or "none defined")
+                        + f"; add [upstreams.{up}] or name one of those.",
+                    )
+                )
+    return out

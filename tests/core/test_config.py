@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
-from switchover.config import Config, find_config, load_config, parse_duration
+from switchover.config import Config, ConfigProblems, find_config, load_config, parse_duration
 from switchover.errors import ConfigError
 
 GOOD = """\
@@ -190,3 +193,65 @@ def test_json_schema_exports_aliases() -> None:
     schema = Config.json_schema()
     mig = schema["$defs"]["Migration"]
     assert "from" in mig["properties"]
+
+
+THREE_PROBLEMS = (
+    GOOD.replace('provider = "openai"', 'provider = "openai"\nmax_retries = "three"')
+    .replace("margins = { pass_rate = 0.02 }", "margins = { pass_rate = 0.02 }\nrepeets = 3")
+    .replace('candidate_upstream = "sim"', 'candidate_upstream = "simm"')
+)
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    """Three distinct problems (a bad type, an unknown key, a missing upstream): all three
+    are in the one error, in file order, each with its line, key and a hint."""
+    path = write(tmp_path, THREE_PROBLEMS)
+    with pytest.raises(ConfigProblems) as info:
+        load_config(path)
+    err = info.value
+    assert [p.field for p in err.problems] == [
+        "upstreams.openai.max_retries",
+        "migrations.0.candidate_upstream",
+        "migrations.0.eval.repeets",
+    ]
+    assert err.lines == [6, 19, 24]
+    assert (err.line, err.field) == (6, "upstreams.openai.max_retries")
+    assert err.message.startswith(f"3 problems in {path}:")
+    for line, problem in zip(err.lines, err.problems, strict=True):
+        assert f"{path}:{line}: {problem.field}: " in err.message
+        assert f"hint: {problem.hint}" in err.message
+    hints = [p.hint for p in err.problems]
+    assert "type" in hints[0]
+    assert "Known: openai, sim" in hints[1]
+    assert "Did you mean 'repeats'?" in hints[2]
+
+
+def test_three_problems_from_the_command_line(tmp_path: Path) -> None:
+    """Through the real entry point: exit 2, every problem on stderr, no traceback."""
+    path = write(tmp_path, THREE_PROBLEMS)
+    proc = subprocess.run(
+        [sys.executable, "-m", "switchover", "config", "check", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    for needle in (
+        "3 problems in",
+        ":6: upstreams.openai.max_retries:",
+        ":19: migrations.0.candidate_upstream: no upstream named 'simm'",
+        ":24: migrations.0.eval.repeets: unknown key",
+        "hint: Did you mean 'repeats'?",
+        "hint: Fix them all",
+    ):
+        assert needle in proc.stderr, (needle, proc.stderr)
+
+
+def test_cross_checks_still_run_on_plain_validation() -> None:
+    migration = {"name": "a", "from": "openai:gpt-4o", "to": "openai:gpt-5"}
+    with pytest.raises(ValidationError, match="unique"):
+        Config.model_validate({"migrations": [migration, migration]})
+    with pytest.raises(ValidationError, match="no upstream named 'x'"):
+        Config.model_validate({"migrations": [{**migration, "baseline_upstream": "x"}]})
