@@ -198,8 +198,10 @@ class ProviderEmbedder:
     """An embeddings API through a :class:`Provider`, batched across concurrent callers
     and cached per text in the evaluation's response cache.
 
-    Texts asked for while a batch is filling (``linger_s``) or in flight are sent once;
-    ``calls`` counts the provider calls made, ``cached`` the texts answered from the store."""
+    Store reads are batched the same way: the texts asked for by the cases running at the
+    same moment are looked up in one query. Texts asked for while a batch is filling
+    (``linger_s``) or in flight are sent once; ``calls`` counts the provider calls made,
+    ``cached`` the texts answered from the store."""
 
     def __init__(
         self,
@@ -223,6 +225,10 @@ class ProviderEmbedder:
         self.input_tokens = 0
         self._memo: dict[str, np.ndarray[Any, np.dtype[np.float64]]] = {}
         self._waiters: dict[str, list[asyncio.Future[np.ndarray[Any, Any]]]] = {}
+        self._reading: dict[str, list[asyncio.Future[np.ndarray[Any, Any]]]] = {}
+        self._prefix = json.dumps(
+            [CACHE_VERSION, "embedding", upstream, model], separators=(",", ":")
+        ).encode()
         self._queue: list[str] = []
         self._timer: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -231,12 +237,8 @@ class ProviderEmbedder:
         self.cache = cache
 
     def _key(self, text: str) -> str:
-        payload = json.dumps(
-            [CACHE_VERSION, "embedding", self.upstream, self.model, text],
-            separators=(",", ":"),
-            ensure_ascii=False,
-        )
-        return "emb:" + hashlib.sha256(payload.encode()).hexdigest()
+        digest = hashlib.sha256(self._prefix + b"\0" + text.encode("utf-8", "surrogatepass"))
+        return "emb:" + digest.hexdigest()
 
     def _remember(self, text: str, vec: np.ndarray[Any, np.dtype[np.float64]]) -> None:
         if len(self._memo) >= 8192:  # the baseline's texts recur once per candidate
@@ -248,36 +250,66 @@ class ProviderEmbedder:
         if not cut:
             return np.zeros((0, 1))
         found = {t: self._memo[t] for t in cut if t in self._memo}
-        store = self.cache.store if self.cache is not None else None
         missing = [t for t in dict.fromkeys(cut) if t not in found]
-        if missing and store is not None:
-            keys = {self._key(t): t for t in missing}
-            for key, value in store.cache_get_many(keys).items():
-                if value.get("v") == CACHE_VERSION and isinstance(value.get("vec"), str):
-                    vec = _unpack(value["vec"])
-                    found[keys[key]] = vec
-                    self._remember(keys[key], vec)
-                    self.cached += 1
-            missing = [t for t in missing if t not in found]
         if missing:
-            got = await asyncio.gather(*(self._submit(t) for t in missing))
+            got = await asyncio.gather(*(self._lookup(t) for t in missing))
             found.update(zip(missing, got, strict=True))
         return np.vstack([found[t] for t in cut])
 
-    def _submit(self, text: str) -> asyncio.Future[np.ndarray[Any, Any]]:
+    def _lookup(self, text: str) -> asyncio.Future[np.ndarray[Any, Any]]:
+        """The vector of ``text``: from the store (one read for every text asked for in
+        this turn of the event loop), else from the API."""
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[np.ndarray[Any, Any]] = loop.create_future()
-        waiting = self._waiters.get(text)
-        if waiting is not None:  # already queued or in flight
+        if self.cache is None or self.cache.store is None:
+            self._enqueue(text, [fut])
+            return fut
+        waiting = self._reading.get(text)
+        if waiting is not None:
             waiting.append(fut)
             return fut
-        self._waiters[text] = [fut]
+        if not self._reading:
+            loop.call_soon(self._read)
+        self._reading[text] = [fut]
+        return fut
+
+    def _read(self) -> None:
+        reading, self._reading = self._reading, {}
+        store = self.cache.store if self.cache is not None else None
+        keys = {self._key(t): t for t in reading}
+        try:
+            rows = store.cache_get_many(keys) if store is not None else {}
+        except Exception as exc:
+            for futs in reading.values():
+                _settle(futs, exc)
+            return
+        for key, text in keys.items():
+            value = rows.get(key)
+            if (
+                value is None
+                or value.get("v") != CACHE_VERSION
+                or not isinstance(value.get("vec"), str)
+            ):
+                self._enqueue(text, reading[text])
+                continue
+            vec = _unpack(value["vec"])
+            self._remember(text, vec)
+            self.cached += 1
+            _settle(reading[text], vec)
+
+    def _enqueue(self, text: str, futs: list[asyncio.Future[np.ndarray[Any, Any]]]) -> None:
+        """Queue ``text`` for the API (once, however many callers wait for it)."""
+        loop = asyncio.get_running_loop()
+        waiting = self._waiters.get(text)
+        if waiting is not None:  # already queued or in flight
+            waiting.extend(futs)
+            return
+        self._waiters[text] = list(futs)
         self._queue.append(text)
         if len(self._queue) >= self.batch_size:
             self._flush()
         elif self._timer is None:
             self._timer = loop.call_later(self.linger_s, self._flush)
-        return fut
 
     def _flush(self) -> None:
         if self._timer is not None:
@@ -316,15 +348,23 @@ class ProviderEmbedder:
             )
         for text, vec in zip(batch, vectors, strict=True):
             self._remember(text, vec)
-            for fut in self._waiters.pop(text, []):
-                if not fut.done():
-                    fut.set_result(vec)
+            _settle(self._waiters.pop(text, []), vec)
 
     def _fail(self, batch: list[str], exc: BaseException) -> None:
         for text in batch:
-            for fut in self._waiters.pop(text, []):
-                if not fut.done():
-                    fut.set_exception(exc)
+            _settle(self._waiters.pop(text, []), exc)
+
+
+def _settle(
+    futs: list[asyncio.Future[np.ndarray[Any, Any]]], outcome: np.ndarray[Any, Any] | BaseException
+) -> None:
+    for fut in futs:
+        if fut.done():
+            continue
+        if isinstance(outcome, BaseException):
+            fut.set_exception(outcome)
+        else:
+            fut.set_result(outcome)
 
 
 def _model_error(label: str, exc: ModelNotFoundError) -> UsageError:
