@@ -179,9 +179,9 @@ async def rpm(limit: int = 120, n: int = 1200, window_s: float = 1.0) -> None:
         )
 
 
-async def cached(n: int = 10_000) -> None:
-    print(f"## cached re-run ({n} cases, baseline + 1 candidate, SQLite file store)")
-    tmp = Path(tempfile.mkdtemp())
+def prepare_cached(tmp: Path, n: int) -> tuple[Any, str]:
+    """Write the cached benchmark's project (simulator profile, dataset, switchover.toml)
+    into ``tmp``; returns the loaded config and the store URL."""
     (tmp / "p.toml").write_text(
         '[profiles.f]\nbase = "baseline"\n[profiles.f.latency]\n'
         'time_scale = 0\n[models]\n"*" = "f"\n'
@@ -202,27 +202,49 @@ async def cached(n: int = 10_000) -> None:
         '[[migrations]]\nname = "b"\nfrom = "openai:gpt-4o-2024-08-06"\nto = "openai:gpt-6-luna"\n'
         '[migrations.eval]\ndatasets = ["d.jsonl"]\n'
     )
-    cfg = load_config(tmp / "switchover.toml")
-    url = f"sqlite:///{tmp / 'state.db'}"
+    return load_config(tmp / "switchover.toml"), f"sqlite:///{tmp / 'state.db'}"
 
-    async def once(label: str, **kw: Any) -> None:
-        t0, c0 = time.perf_counter(), time.process_time()
-        plan = plan_evaluation(cfg, EvalOptions(store_url=url, **kw))
-        t1 = time.perf_counter()
-        report = await execute(plan)
-        t2 = time.perf_counter()
-        s = plan.stats
-        assert s is not None
-        print(
-            f"- {label}: {t2 - t0:.1f} s wall, {time.process_time() - c0:.1f} s CPU "
-            f"(plan {t1 - t0:.1f} s); live calls {s.calls}, cached {s.cached}, resumed "
-            f"{s.resumed}; verdict {report.verdict}"
-        )
 
-    await once("first run (fills the cache)", n_resamples=2000)
-    await once("fully cached re-run (new run id), 2,000 resamples", fresh=True, n_resamples=2000)
-    await once("fully cached re-run (new run id), 10,000 resamples", fresh=True)
-    await once("same run again (resumed from stored results)", n_resamples=2000)
+async def cached_once(cfg: Any, url: str, label: str, **kw: Any) -> str:
+    """One evaluation with the store at ``url``; prints its times and counts, returns the
+    verdict."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    plan = plan_evaluation(cfg, EvalOptions(store_url=url, **kw))
+    t1 = time.perf_counter()
+    report = await execute(plan)
+    t2 = time.perf_counter()
+    s = plan.stats
+    assert s is not None
+    print(
+        f"- {label}: {t2 - t0:.1f} s wall, {time.process_time() - c0:.1f} s CPU "
+        f"(plan {t1 - t0:.1f} s); live calls {s.calls}, cached {s.cached}, resumed "
+        f"{s.resumed}; verdict {report.verdict}",
+        flush=True,
+    )
+    return report.verdict
+
+
+async def cached(n: int = 10_000) -> None:
+    print(f"## cached re-run ({n} cases, baseline + 1 candidate, SQLite file store)")
+    cfg, url = prepare_cached(Path(tempfile.mkdtemp()), n)
+    verdicts = [
+        await cached_once(cfg, url, "first run (fills the cache)", n_resamples=2000),
+        await cached_once(
+            cfg,
+            url,
+            "fully cached re-run (new run id), 2,000 resamples",
+            fresh=True,
+            n_resamples=2000,
+        ),
+        await cached_once(
+            cfg, url, "fully cached re-run (new run id), 10,000 resamples", fresh=True
+        ),
+        await cached_once(
+            cfg, url, "same run again (resumed from stored results)", n_resamples=2000
+        ),
+    ]
+    # same resamples, same verdict: the cached and resumed runs reproduce the first one
+    assert verdicts[0] == verdicts[1] == verdicts[3], verdicts
 
 
 async def main(which: str) -> None:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from switchover.chat import ChatRequest, Message
 from switchover.config import load_config
+from switchover.evaluate.cache import ResponseCache
 from switchover.evaluate.checks import default_checks
 from switchover.evaluate.engine import EvalOptions, execute, plan_evaluation
 from switchover.evaluate.results import Case
-from switchover.evaluate.runner import Arm, Runner
+from switchover.evaluate.runner import Arm, Runner, relaxed_gc
 from switchover.store import open_store
 from switchover.store.sqlite import SQLiteStore
 
@@ -49,6 +51,16 @@ async def test_cached_rerun_gives_the_same_report(
     )
     with open_store(db) as store:
         assert set(store.results(plan2.run_id)) == {c.case_id for c in first.cases}
+    # the same command again resumes the stored run: no call, no check, the same report
+    plan3 = plan_evaluation(cfg, EvalOptions(store_url=db, n_resamples=400))
+    resumed = await execute(plan3)
+    assert plan3.run_id == plan1.run_id
+    assert plan3.stats is not None
+    assert (plan3.stats.calls, plan3.stats.cached, plan3.stats.resumed) == (0, 0, 40)
+    assert resumed.verdict == first.verdict
+    assert resumed.reasons == first.reasons
+    assert [c.metrics for c in resumed.comparisons] == [c.metrics for c in first.comparisons]
+    assert resumed.cases == first.cases  # outputs, checks, regressions read back intact
 
 
 class CountingStore(SQLiteStore):
@@ -58,10 +70,10 @@ class CountingStore(SQLiteStore):
         super().__init__(None, url="sqlite://:memory:")
         self.batches: list[int] = []
 
-    def result_put_many(self, run_id: str, items: Mapping[str, dict[str, Any]]) -> None:
+    def result_put_many_json(self, run_id: str, items: Mapping[str, str]) -> None:
         if items:
             self.batches.append(len(items))
-        super().result_put_many(run_id, items)
+        super().result_put_many_json(run_id, items)
 
 
 def cases(n: int) -> list[Case]:
@@ -131,3 +143,61 @@ async def test_cancelled_run_keeps_its_pending_results() -> None:
         assert all(not k.endswith("9") for k in stored)
     finally:
         store.close()
+
+
+def test_prefetched_entries_are_served_once_and_writes_win() -> None:
+    with open_store("sqlite://:memory:") as store:
+        store.cache_put("a", {"v": 1})
+        cache = ResponseCache(store)
+        cache.prefetch(["a", "b"])
+        assert cache.prefetched("a")
+        assert not cache.prefetched("b")  # known missing: no second store read either
+        store.cache_put("a", {"v": 2})  # changed behind the cache's back after the prefetch
+        assert cache.get_raw("a") == {"v": 1}  # from the prefetch ...
+        assert cache.get_raw("a") == {"v": 2}  # ... once; then from the store again
+        assert cache.get_raw("b") is None
+        cache.prefetch(["b"])
+        cache.put_raw("b", {"v": 3})  # a write replaces what was prefetched
+        assert cache.get_raw("b") == {"v": 3}
+
+
+async def test_prefetching_runner_matches_one_lookup_per_call() -> None:
+    """Batches of prefetched lookups give the same outputs as one lookup per call."""
+    store = CountingStore()
+    try:
+        arms = [
+            Arm("baseline", "gpt-4o", FakeProvider(), adapt=False),
+            Arm("candidate", "gpt-4o-mini", FakeProvider(), adapt=True),
+        ]
+        first = await Runner(arms, checks=default_checks(), store=store, repeats=2).run(cases(30))
+        prov = FakeProvider()
+        arms = [
+            Arm("baseline", "gpt-4o", prov, adapt=False),
+            Arm("candidate", "gpt-4o-mini", prov, adapt=True),
+        ]
+        for prefetch in (7, 1000):
+            again = Runner(arms, checks=default_checks(), store=store, repeats=2, prefetch=prefetch)
+            got = await again.run(cases(30))
+            assert not prov.requests
+            assert again.stats.cached == 120
+            strip = [
+                [
+                    o.model_copy(update={"cached": False})
+                    for o in [*r.baseline, *r.candidate_outputs]
+                ]
+                for r in got
+            ]
+            assert strip == [[*r.baseline, *r.candidate_outputs] for r in first]
+    finally:
+        store.close()
+
+
+def test_relaxed_gc_nests_and_restores_the_thresholds() -> None:
+    before = gc.get_threshold()
+    with relaxed_gc():
+        assert gc.get_threshold()[:2] == before[:2]
+        assert gc.get_threshold()[2] > 10**6
+        with relaxed_gc():
+            assert gc.get_threshold()[2] > 10**6
+        assert gc.get_threshold()[2] > 10**6
+    assert gc.get_threshold() == before

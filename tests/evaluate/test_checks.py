@@ -427,3 +427,35 @@ def test_cost_uses_the_catalog() -> None:
     cost = run("cost_usd", case(), None, r)
     assert cost.applicable
     assert cost.value == pytest.approx(1000 * 2.5e-6 + 500 * 10e-6)
+
+
+def test_check_stamps_name_and_kind_without_touching_shared_results() -> None:
+    shared = passed(True, "constant")  # e.g. a module-level result a check returns every time
+    const = Check("my_const", "pass", lambda case, ref, resp: shared)
+    fresh = Check("my_fresh", "score", lambda case, ref, resp: passed(False, "built"))
+    case = Case(id="c", request=ChatRequest(model="m", messages=[Message.user("hi")]))
+    resp = ChatResponse(model="m", text="hi")
+    a, b = const(case, None, resp), const(case, None, resp)
+    assert (a.name, a.kind, b.name) == ("my_const", "pass", "my_const")
+    assert a is not shared
+    assert b is not a
+    assert shared.name == ""  # never mutated
+    r = fresh(case, None, resp)
+    assert (r.name, r.kind, r.passed, r.detail) == ("my_fresh", "score", False, "built")
+    assert r == r.model_copy()
+
+
+def test_schema_checks_reuse_one_validator_per_schema() -> None:
+    schema = {"type": "object", "properties": {"x": {"type": "integer"}}, "required": ["x"]}
+    tool = Tool(name="t", parameters=schema)
+    req = ChatRequest(model="m", messages=[Message.user("hi")], tools=[tool])
+    case = Case(id="c", request=req)
+    check = get_check("tool_calls_valid")
+    good = ChatResponse(model="m", tool_calls=[ToolCall.from_args("1", "t", {"x": 1})])
+    bad = ChatResponse(model="m", tool_calls=[ToolCall.from_args("1", "t", {"x": "no"})])
+    for _ in range(3):  # the compiled validator is cached: same answers every time
+        assert check(case, None, good).passed is True
+        res = check(case, None, bad)
+        assert res.passed is False
+        assert "x" in res.detail
+        assert "integer" in res.detail

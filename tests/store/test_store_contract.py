@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 from datetime import UTC, datetime, timedelta
@@ -101,6 +102,18 @@ def test_result_batches_replace_and_keep_others(store: Store) -> None:
     assert got["case-1"] == {"i": "again"}
     assert got["case-700"] == {"i": 700}
     assert store.results("r9") == {"case-0": {"other run": True}}
+
+
+def test_results_as_json_texts(store: Store) -> None:
+    store.result_put("r1", "case-0", {"old": True})
+    store.result_put("r2", "case-0", {"other run": True})
+    store.result_put_many_json("r1", {"case-0": '{"i":0}', "case-1": '{"i":1,"s":"é"}'})
+    store.result_put_many_json("r1", {})
+    assert store.results("r1") == {"case-0": {"i": 0}, "case-1": {"i": 1, "s": "é"}}
+    texts = store.results_json("r1")
+    assert {k: json.loads(v) for k, v in texts.items()} == store.results("r1")
+    assert json.loads(store.results_json("r2")["case-0"]) == {"other run": True}
+    assert store.results_json("nope") == {}
 
 
 # -- rollout state -------------------------------------------------------------------

@@ -102,21 +102,41 @@ def _numerics(outputs: Sequence[ArmOutput]) -> list[dict[str, float | None]]:
 
 def all_metric_pairs(results: Iterable[CaseResult], names: Sequence[str]) -> dict[str, Pairs]:
     """Paired observations of every metric in ``names``, in one pass over the results."""
+    return _collect(results, names)[0]
+
+
+def _collect(
+    results: Iterable[CaseResult], names: Sequence[str]
+) -> tuple[dict[str, Pairs], list[dict[str, float]]]:
+    """:func:`all_metric_pairs`, and for each result the mean ``candidate - baseline`` of
+    each metric with pairs (what :func:`mark_case_changes` needs), in the same pass."""
     out = {n: Pairs() for n in names}
+    means: list[dict[str, float]] = []
     for r in results:
         base, cand = _numerics(r.baseline), _numerics(r.candidate_outputs)
         if len(base) == 1:  # one recorded / single baseline answer: pair it with every repeat
             base = base * len(cand)
+        mean: dict[str, float] = {}
+        cid, weight = r.case_id, r.weight
         for name, pairs in out.items():
             items: list[tuple[float | None, float | None]]
             if name == JUDGE_METRIC:
                 items = [(1.0 - j.score, j.score) for j in r.judge if j.score is not None]
             else:
                 items = [(b.get(name), c.get(name)) for b, c in zip(base, cand, strict=False)]
+            total, n = 0.0, 0
             for b, c in items:
                 if b is not None and c is not None:
-                    pairs.add(r.case_id, b, c, r.weight)
-    return out
+                    pairs.case_ids.append(cid)
+                    pairs.baseline.append(b)
+                    pairs.candidate.append(c)
+                    pairs.weights.append(weight)
+                    total += c - b
+                    n += 1
+            if n:
+                mean[name] = total / n
+        means.append(mean)
+    return out, means
 
 
 def _round(values: Iterable[float]) -> list[float]:
@@ -182,18 +202,20 @@ def analyze(
     seed: int = 0,
     weighted: bool | None = None,
     method: str = "bca",
+    pairs: Mapping[str, Pairs] | None = None,
 ) -> list[MetricSummary]:
     """Statistics for every metric in ``specs`` over ``results`` (one candidate's cases).
 
     All metrics share one case-clustered bootstrap (``stats.bootstrap_many``).
     ``weighted=None`` weights by traffic only when the cases carry unequal weights. Holm
     adjusts the change p-values across all metrics, and the non-inferiority / inferiority
-    p-values across the gated metrics. Verdicts are filled by ``verdict.decide_metrics``."""
+    p-values across the gated metrics. Verdicts are filled by ``verdict.decide_metrics``.
+    ``pairs``: the metrics' pairs when the caller has them (``all_metric_pairs``)."""
     if weighted is None:
         weighted = len({r.weight for r in results}) > 1
     summaries: list[MetricSummary] = []
     diffs: list[dict[str, float]] = []
-    all_pairs = all_metric_pairs(results, [sp.name for sp in specs])
+    all_pairs = pairs if pairs is not None else all_metric_pairs(results, [sp.name for sp in specs])
     for spec in specs:
         s, d = _summarize(spec, all_pairs[spec.name], weighted=weighted, alpha=alpha, method=method)
         summaries.append(s)
@@ -242,17 +264,22 @@ def _holm_fill(summaries: list[MetricSummary], src: str, dst: str, *, gated_only
                 setattr(s, dst, getattr(s, src))
 
 
-def mark_case_changes(results: Iterable[CaseResult], specs: Sequence[MetricSpec]) -> None:
-    """Fill each case's ``regressions`` / ``improvements`` (pass and score metrics), in place."""
-    for r in results:
+def mark_case_changes(
+    results: Sequence[CaseResult],
+    specs: Sequence[MetricSpec],
+    *,
+    means: Sequence[Mapping[str, float]] | None = None,
+) -> None:
+    """Fill each case's ``regressions`` / ``improvements`` (pass and score metrics), in place.
+    ``means``: per result, each metric's mean ``candidate - baseline`` when already known."""
+    if means is None:
+        means = _collect(results, [s.name for s in specs if s.kind != "value"])[1]
+    for r, mean in zip(results, means, strict=True):
         r.regressions, r.improvements = [], []
         for spec in specs:
-            if spec.kind == "value":
+            if spec.kind == "value" or spec.name not in mean:
                 continue
-            pairs = _case_pairs(r, spec.name)
-            if not pairs:
-                continue
-            d = sum(c - b for b, c in pairs) / len(pairs)
+            d = mean[spec.name]
             d = d if spec.direction == "higher" else -d
             if d < -1e-9:
                 r.regressions.append(spec.name)
@@ -338,6 +365,7 @@ def compare(
     Also fills each case's regressions / improvements, counts the adaptation changes
     (``"kind:param" -> cases``), the candidate's errors and its total cost."""
     own = [r for r in results if r.candidate == candidate]
+    pairs, means = _collect(own, [s.name for s in specs])
     metrics = analyze(
         own,
         specs,
@@ -346,12 +374,13 @@ def compare(
         seed=seed,
         weighted=weighted,
         method=method,
+        pairs=pairs,
     )
     if sequential:
         for m in metrics:
             m.sequential = sequential.get(m.name)
     decide_metrics(metrics, alpha=alpha, min_cases=min_cases, sequential=bool(sequential))
-    mark_case_changes(own, specs)
+    mark_case_changes(own, specs, means=means)
     verdict = decide(metrics)
     note = resamples_note(metrics, n_resamples, alpha)
     if note:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,28 +57,53 @@ def adapt_key(request: ChatRequest, *, target: str, target_api: str | None, poli
 
 
 class ResponseCache:
-    """Cached responses (and adaptations) in a :class:`Store` (``None`` store: no caching)."""
+    """Cached responses (and adaptations) in a :class:`Store` (``None`` store: no caching).
+
+    :meth:`prefetch` reads many keys in one round trip per 500; a later :meth:`get` or
+    :meth:`get_raw` of a prefetched key is answered from memory (once: the entry is dropped
+    when read, so memory holds one batch at a time), and of a key found missing, without
+    asking the store again."""
 
     def __init__(self, store: Store | None, *, enabled: bool = True) -> None:
         self.store = store if enabled else None
         self.hits = 0
         self.misses = 0
+        self._prefetched: dict[str, dict[str, Any] | None] = {}
 
-    def get(self, key: str) -> ChatResponse | None:
+    def prefetch(self, keys: Iterable[str]) -> None:
+        """Read ``keys`` from the store now, in bulk (see the class docstring)."""
+        if self.store is None:
+            return
+        wanted = [k for k in dict.fromkeys(keys) if k not in self._prefetched]
+        if not wanted:
+            return
+        found = self.store.cache_get_many(wanted)
+        for k in wanted:
+            self._prefetched[k] = found.get(k)
+
+    def prefetched(self, key: str) -> bool:
+        """Whether ``key`` was prefetched and found (the next read needs no store)."""
+        return self._prefetched.get(key) is not None
+
+    def get_raw(self, key: str) -> dict[str, Any] | None:
         if self.store is None:
             return None
-        value = self.store.cache_get(key)
+        if key in self._prefetched:
+            return self._prefetched.pop(key)
+        return self.store.cache_get(key)
+
+    def get(self, key: str) -> ChatResponse | None:
+        value = self.get_raw(key)
         if value is None or value.get("v") != CACHE_VERSION:
-            self.misses += 1
+            if self.store is not None:
+                self.misses += 1
             return None
         self.hits += 1
         return ChatResponse.model_validate(value["response"])
 
-    def get_raw(self, key: str) -> dict[str, Any] | None:
-        return None if self.store is None else self.store.cache_get(key)
-
     def put_raw(self, key: str, value: dict[str, Any]) -> None:
         if self.store is not None:
+            self._prefetched.pop(key, None)
             self.store.cache_put(key, value)
 
     def put(self, key: str, response: ChatResponse) -> None:
@@ -86,7 +111,7 @@ class ResponseCache:
             return
         data = response.model_dump(mode="json", exclude={"raw"}, exclude_defaults=True)
         data["model"] = response.model
-        self.store.cache_put(key, {"v": CACHE_VERSION, "response": data})
+        self.put_raw(key, {"v": CACHE_VERSION, "response": data})
 
 
 class CachedProvider(Provider):
@@ -179,10 +204,12 @@ def estimate_call(
     *,
     recorded: ChatResponse | None = None,
     pricer: Pricer | None = None,
+    input_tokens: int | None = None,
 ) -> CallEstimate:
     """Tokens and price (catalog) of one call. Expected output: the recorded answer's
-    output tokens when there is one, else ``min(limit, 400)``; the bound uses the limit."""
-    inp = estimate_input_tokens(request)
+    output tokens when there is one, else ``min(limit, 400)``; the bound uses the limit.
+    ``input_tokens``: ``estimate_input_tokens(request)`` when the caller already has it."""
+    inp = estimate_input_tokens(request) if input_tokens is None else input_tokens
     cap = request.max_output_tokens or 4096
     out = DEFAULT_OUTPUT_TOKENS
     if recorded is not None and recorded.usage.output_tokens:

@@ -33,14 +33,19 @@ from switchover.chat import ChatResponse, Usage
 from switchover.config import Config, Migration, UpstreamSettings
 from switchover.errors import ConfigError, UsageError
 from switchover.evaluate.analysis import SequentialMonitor, build_report, compare, judge_spec
-from switchover.evaluate.cache import Pricer, ResponseCache, estimate_call
+from switchover.evaluate.cache import (
+    Pricer,
+    ResponseCache,
+    estimate_call,
+    estimate_input_tokens,
+)
 from switchover.evaluate.checks import DEFAULT_CHECKS, Check, resolve_checks
 from switchover.evaluate.datasets import Dataset, load_datasets
 from switchover.evaluate.embedding import SemanticSimilarity, build_similarity
 from switchover.evaluate.judge import DEFAULT_RUBRIC, Judge, Rubric, judge_family_warnings
 from switchover.evaluate.ratelimit import RateLimiter
 from switchover.evaluate.results import Assertion, Case, EvalReport, MetricSpec, RunMeta
-from switchover.evaluate.runner import BASELINE, Arm, Progress, Runner, RunStats
+from switchover.evaluate.runner import BASELINE, Arm, Progress, Runner, RunStats, relaxed_gc
 from switchover.evaluate.sampling import sample_cases
 from switchover.evaluate.verdict import with_overrides
 from switchover.modelref import parse_model_ref
@@ -313,6 +318,7 @@ def _estimate(
     pricer = Pricer()
     judge = _bare(judge_model) if judge_model else None
     for case in cases:
+        inp: int | None = None  # every arm is estimated on the case's own request
         for arm in arms:
             if arm.replay is not None:
                 recorded = arm.replay.get(case.id)
@@ -323,8 +329,14 @@ def _estimate(
             if recorded is not None or arm.provider is None:
                 est.cached_or_replayed += recorded is not None
                 continue
+            if inp is None:
+                inp = estimate_input_tokens(case.request)
             e = estimate_call(
-                case.request, arm.model, recorded=case.baseline_response, pricer=pricer
+                case.request,
+                arm.model,
+                recorded=case.baseline_response,
+                pricer=pricer,
+                input_tokens=inp,
             )
             est.calls += repeats
             est.input_tokens += e.input_tokens * repeats
@@ -337,7 +349,7 @@ def _estimate(
         if judge is not None:
             # two orders per candidate and repeat; the prompt holds both answers
             n = 2 * repeats * (len(arms) - 1)
-            e = estimate_call(case.request, judge, pricer=pricer)
+            e = estimate_call(case.request, judge, pricer=pricer, input_tokens=inp)
             prompt = e.input_tokens + 2 * e.output_tokens + 300
             est.calls += n
             est.input_tokens += prompt * n
@@ -368,7 +380,8 @@ def plan_evaluation(cfg: Config, options: EvalOptions | None = None) -> EvalPlan
     paths = options.datasets or [
         str(p if Path(p).is_absolute() else base_dir / p) for p in ev.datasets
     ]
-    dataset = load_datasets(paths, default_model=_bare(baseline_ref), template=options.template)
+    with relaxed_gc():
+        dataset = load_datasets(paths, default_model=_bare(baseline_ref), template=options.template)
     if ev.assertions:
         extra = [Assertion.model_validate(a) for a in ev.assertions]
         dataset.cases = [
@@ -666,8 +679,9 @@ async def execute(plan: EvalPlan) -> EvalReport:
                     "started": time.time(),
                 },
             )
-        results = await runner.run(plan.cases, resume=plan.options.resume)
-        report = _report(plan, results, runner.stats, started, monitors)
+        with relaxed_gc():  # a large run's results would be re-scanned by every full GC
+            results = await runner.run(plan.cases, resume=plan.options.resume)
+            report = _report(plan, results, runner.stats, started, monitors)
         if plan.store is not None:
             prev = plan.store.run_get(plan.run_id) or {}
             plan.store.run_put(

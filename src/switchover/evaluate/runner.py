@@ -18,10 +18,15 @@ re-queues the call (up to ``rate_limit_retries`` times): a 429 never loses a cas
 from __future__ import annotations
 
 import asyncio
+import gc
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+
+from pydantic import BaseModel, Field, TypeAdapter
 
 from switchover.adapt import adapt
 from switchover.adapt.model import AdaptationError, Policy
@@ -45,7 +50,7 @@ from switchover.evaluate.results import ArmOutput, Case, CaseResult, ErrorInfo
 from switchover.providers.base import Provider
 from switchover.store import Store
 
-__all__ = ["Arm", "Progress", "RunStats", "Runner", "apply_overrides"]
+__all__ = ["Arm", "Progress", "RunStats", "Runner", "apply_overrides", "relaxed_gc"]
 
 BASELINE = "baseline"
 
@@ -121,6 +126,53 @@ def apply_overrides(
     return ChatRequest.model_validate(data)
 
 
+_Prepared = tuple[ChatRequest | None, list[dict[str, Any]], ErrorInfo | None]
+
+_gc_lock = threading.Lock()
+_gc_depth = 0
+_gc_saved: tuple[int, int, int] = (700, 10, 10)
+
+
+@contextmanager
+def relaxed_gc() -> Iterator[None]:
+    """No full garbage collections while a large run builds its results.
+
+    A run keeps every case's results (about 170 tracked objects per case and candidate), so
+    each full collection scans them all again; CPython runs one whenever the survivors grew
+    by a quarter, which cost more than half the CPU of a fully cached 10,000-case re-run.
+    Young collections go on (short-lived cycles are still freed); the thresholds are put
+    back when the outermost block ends, and the next full collection frees whatever older
+    garbage waited."""
+    global _gc_depth, _gc_saved
+    with _gc_lock:
+        if _gc_depth == 0:
+            _gc_saved = gc.get_threshold()
+            gc.set_threshold(_gc_saved[0], _gc_saved[1], 1_000_000_000)
+        _gc_depth += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_depth -= 1
+            if _gc_depth == 0:
+                gc.set_threshold(*_gc_saved)
+
+
+class _StoredCase(BaseModel):
+    """One case as the runner stores it: its results (one per candidate) and when."""
+
+    results: list[CaseResult] = Field(default_factory=list)
+    at: float | None = None
+
+
+_RESULTS = TypeAdapter(list[CaseResult])
+
+
+def _stored_json(results: list[CaseResult]) -> str:
+    """A finished case as stored: ``{"results": [...], "at": time}``, encoded in one pass."""
+    return f'{{"results":{_RESULTS.dump_json(results).decode()},"at":{time.time()!r}}}'
+
+
 class Runner:
     """Runs the calls of an evaluation (see module docstring)."""
 
@@ -143,6 +195,7 @@ class Runner:
         monitors: dict[str, SequentialMonitor] | None = None,
         write_batch: int = 250,
         write_interval_s: float = 1.0,
+        prefetch: int = 256,
     ) -> None:
         if not arms or arms[0].label != BASELINE:
             raise ValueError("the first arm must be the baseline")
@@ -172,8 +225,12 @@ class Runner:
         self._total = 0
         self.write_batch = max(1, write_batch)
         self.write_interval_s = write_interval_s
-        self._pending: dict[str, dict[str, Any]] = {}
+        self._pending: dict[str, str] = {}  # case id -> its stored JSON, not yet written
         self._flushed_at = time.monotonic()
+        self.prefetch = max(1, prefetch)
+        # filled by _prefetch for the cases about to run, taken (popped) when they do
+        self._prepared: dict[tuple[int, str], _Prepared] = {}
+        self._keys: dict[tuple[int, str, int], str] = {}
 
     # -- one call ---------------------------------------------------------------------------
     @property
@@ -232,7 +289,9 @@ class Runner:
                     message=f"no recorded {arm.label} response for case {case.id}",
                 ),
             )
-        key = cache_key(request, model=arm.model, upstream=arm.upstream, repeat=repeat)
+        key = self._keys.pop((id(case), arm.label, repeat), None) or cache_key(
+            request, model=arm.model, upstream=arm.upstream, repeat=repeat
+        )
         hit = self.cache.get(key)
         if hit is not None:
             self.stats.cached += 1
@@ -294,16 +353,27 @@ class Runner:
         )
 
     # -- one case ---------------------------------------------------------------------------
+    def _adapt_key(self, case: Case, arm: Arm) -> tuple[ChatRequest, str | None]:
+        """The request with the arm's overrides, and the key of its cached adaptation
+        (``None`` when the arm does not adapt)."""
+        request = apply_overrides(case.request, arm.system_prompt, arm.params)
+        if not arm.adapt:
+            return request, None
+        return request, adapt_key(
+            request, target=arm.model, target_api=arm.target_api, policy=arm.policy
+        )
+
     def _prepare(
-        self, case: Case, arm: Arm
-    ) -> tuple[ChatRequest | None, list[dict[str, Any]], ErrorInfo | None]:
+        self, case: Case, arm: Arm, keyed: tuple[ChatRequest, str | None] | None = None
+    ) -> _Prepared:
         """The request this arm sends: overrides applied, adapted to the arm's model. An
         adaptation is cached in the store with the responses (it is pure, and the dearest
         step of a cached re-run)."""
-        request = apply_overrides(case.request, arm.system_prompt, arm.params)
-        if not arm.adapt:
+        request, key = keyed or self._adapt_key(case, arm)
+        if key is None:
+            if request.model == arm.model:
+                return request, [], None
             return request.model_copy(update={"model": arm.model}), [], None
-        key = adapt_key(request, target=arm.model, target_api=arm.target_api, policy=arm.policy)
         hit = self.cache.get_raw(key)
         if hit is not None and hit.get("v") == CACHE_VERSION:
             self._note_warnings(hit.get("warnings", []))
@@ -332,8 +402,39 @@ class Runner:
             if len(seen) < 20 and w not in seen:
                 seen.append(w)
 
+    def _prefetch(self, cases: Sequence[Case]) -> None:
+        """Read the cached adaptations and answers of ``cases`` from the store in bulk (two
+        round trips per batch instead of one per call); the requests and keys computed on
+        the way are kept for the calls."""
+        if self.cache.store is None:
+            return
+        keyed = [(c, a, self._adapt_key(c, a)) for c in cases for a in self.arms]
+        self.cache.prefetch(k for _, _, (_, k) in keyed if k is not None)
+        keys: list[str] = []
+        for case, arm, ck in keyed:
+            if ck[1] is not None and not self.cache.prefetched(ck[1]):
+                continue  # adapted when the case runs (not all at once, between live calls)
+            prepared = self._prepared[(id(case), arm.label)] = self._prepare(case, arm, ck)
+            request = prepared[0]
+            if request is None or arm.provider is None or self._recorded(case, arm) is not None:
+                continue
+            for r in range(self.repeats):
+                key = cache_key(request, model=arm.model, upstream=arm.upstream, repeat=r)
+                self._keys[(id(case), arm.label, r)] = key
+                keys.append(key)
+        self.cache.prefetch(keys)
+
+    def _batches(self, cases: Sequence[Case]) -> Iterator[Case]:
+        """The cases in order, each batch of ``prefetch`` prefetched as it comes up."""
+        for i in range(0, len(cases), self.prefetch):
+            batch = cases[i : i + self.prefetch]
+            if not self._stop:
+                self._prefetch(batch)
+            yield from batch
+
     async def _arm_outputs(self, case: Case, arm: Arm) -> list[ArmOutput] | None:
-        request, changes, error = self._prepare(case, arm)
+        prepared = self._prepared.pop((id(case), arm.label), None)
+        request, changes, error = prepared or self._prepare(case, arm)
         if request is None:
             return [
                 ArmOutput(arm=arm.label, model=arm.model, repeat=r, changes=changes, error=error)
@@ -412,9 +513,9 @@ class Runner:
             return {}
         wanted = {c.id for c in cases}
         done: dict[str, list[CaseResult]] = {}
-        for key, data in self.store.results(self.run_id).items():
+        for key, text in self.store.results_json(self.run_id).items():
             if key in wanted:
-                done[key] = [CaseResult.model_validate(r) for r in data.get("results", [])]
+                done[key] = _StoredCase.model_validate_json(text).results
         return done
 
     def _emit(self) -> None:
@@ -436,7 +537,7 @@ class Runner:
         self._flushed_at = time.monotonic()
         if self._pending and self.store is not None:
             pending, self._pending = self._pending, {}
-            self.store.result_put_many(self.run_id, pending)
+            self.store.result_put_many_json(self.run_id, pending)
 
     async def run(self, cases: Sequence[Case], *, resume: bool = True) -> list[CaseResult]:
         """Run every case; returns the results of the finished ones (stored and new), in
@@ -448,7 +549,7 @@ class Runner:
             if c.id in done:
                 self._monitor(done[c.id])
         self._emit()
-        queue = iter([c for c in cases if c.id not in done])
+        queue = self._batches([c for c in cases if c.id not in done])
 
         async def worker() -> None:
             for case in queue:
@@ -462,10 +563,7 @@ class Runner:
                 done[case.id] = res
                 self._monitor(res)
                 if self.store is not None and self.run_id:
-                    self._pending[case.id] = {
-                        "results": [r.model_dump(mode="json") for r in res],
-                        "at": time.time(),
-                    }
+                    self._pending[case.id] = _stored_json(res)
                     if (
                         len(self._pending) >= self.write_batch
                         or time.monotonic() - self._flushed_at >= self.write_interval_s

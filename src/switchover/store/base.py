@@ -8,6 +8,7 @@ Every driver error is raised as :class:`switchover.errors.StoreError`.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from abc import ABC, abstractmethod
@@ -104,6 +105,15 @@ class Store(ABC):
     @abstractmethod
     def results(self, run_id: str) -> dict[str, dict[str, Any]]:
         """All stored results of a run, by case key."""
+
+    def result_put_many_json(self, run_id: str, items: Mapping[str, str]) -> None:
+        """:meth:`result_put_many` with each case's result already serialised (the text of
+        a JSON object), so a large run is not encoded twice."""
+        self.result_put_many(run_id, {k: dict(json.loads(v)) for k, v in items.items()})
+
+    def results_json(self, run_id: str) -> dict[str, str]:
+        """:meth:`results` as the stored JSON texts, for a reader that parses them itself."""
+        return {k: json.dumps(v) for k, v in self.results(run_id).items()}
 
     # -- rollout state -----------------------------------------------------------------
     @abstractmethod

@@ -171,8 +171,17 @@ class SQLStore(Store):
         earlier result)."""
         if not items:
             return
+        self._put_results(run_id, [(k, _dumps(v)) for k, v in items.items()])
+
+    def result_put_many_json(self, run_id: str, items: Mapping[str, str]) -> None:
+        """As :meth:`result_put_many`, the values already JSON texts (stored as given)."""
+        self._put_results(run_id, list(items.items()))
+
+    def _put_results(self, run_id: str, items: Sequence[tuple[str, str]]) -> None:
+        if not items:
+            return
         now = time.time()
-        rows = [(run_id, k, _dumps(v), now) for k, v in items.items()]
+        rows = [(run_id, k, text, now) for k, text in items]
         with self._tx(write=True) as ex:
             self._relaxed(ex)
             ex.executemany(
@@ -189,6 +198,14 @@ class SQLStore(Store):
                 (run_id,),
             ).fetchall()
         return {str(k): dict(_loads(d, "result")) for k, d in rows}
+
+    def results_json(self, run_id: str) -> dict[str, str]:
+        with self._tx() as ex:
+            rows = ex.execute(
+                "SELECT case_key, data FROM results WHERE run_id = ? ORDER BY case_key",
+                (run_id,),
+            ).fetchall()
+        return {str(k): str(d) for k, d in rows}
 
     # -- rollout -----------------------------------------------------------------------
     def get_rollout(self, migration: str) -> RolloutState | None:

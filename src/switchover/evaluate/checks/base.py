@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
+
+import jsonschema
 
 from switchover.chat import ChatResponse
 from switchover.errors import UsageError
@@ -18,6 +22,7 @@ __all__ = [
     "passed",
     "register",
     "resolve_checks",
+    "schema_validator",
     "scored",
     "skipped",
     "valued",
@@ -48,9 +53,15 @@ class Check:
     def __call__(
         self, case: Case, reference: ChatResponse | None, response: ChatResponse
     ) -> CheckResult:
+        _built.last = None
         result = self.fn(case, reference, response)
         if result.name != self.name or result.kind != self.kind:
-            result = result.model_copy(update={"name": self.name, "kind": self.kind})
+            if _built.made(result):  # by a builder during this call: nobody else has it
+                fields = result.__dict__
+                fields["name"], fields["kind"] = self.name, self.kind
+            else:  # a result the function may share (a constant, a memo): never mutated
+                result = result.model_copy(update={"name": self.name, "kind": self.kind})
+        _built.last = None
         return result
 
     def spec(self) -> MetricSpec:
@@ -69,23 +80,56 @@ class Check:
         )
 
 
+class _Built:
+    """The result the last builder call made (``Check.__call__`` stamps that one in place,
+    saving a copy per check and output; any other result is copied before stamping)."""
+
+    last: CheckResult | None = None
+
+    def made(self, result: CheckResult) -> bool:
+        return result is self.last
+
+
+_built = _Built()
+
+
 # Result builders for check functions; ``Check.__call__`` stamps the check's name and kind.
 def passed(ok: bool, detail: str = "", **data: Any) -> CheckResult:
-    return CheckResult(name="", kind="pass", passed=ok, detail=detail, data=data)
+    _built.last = r = CheckResult(name="", kind="pass", passed=ok, detail=detail, data=data)
+    return r
 
 
 def scored(score: float, detail: str = "", **data: Any) -> CheckResult:
-    return CheckResult(name="", kind="score", score=score, detail=detail, data=data)
+    _built.last = r = CheckResult(name="", kind="score", score=score, detail=detail, data=data)
+    return r
 
 
 def valued(value: float | None, detail: str = "", **data: Any) -> CheckResult:
     if value is None:
         return skipped(detail or "no value")
-    return CheckResult(name="", kind="value", value=value, detail=detail, data=data)
+    _built.last = r = CheckResult(name="", kind="value", value=value, detail=detail, data=data)
+    return r
 
 
 def skipped(detail: str = "") -> CheckResult:
-    return CheckResult(name="", kind="pass", applicable=False, detail=detail)
+    _built.last = r = CheckResult(name="", kind="pass", applicable=False, detail=detail)
+    return r
+
+
+@lru_cache(maxsize=512)
+def _compiled(schema_json: str) -> Any:
+    schema = json.loads(schema_json)
+    return jsonschema.validators.validator_for(schema)(schema)
+
+
+def schema_validator(schema: dict[str, Any]) -> Any:
+    """A ``jsonschema`` validator for ``schema``, compiled once per distinct schema (every
+    case of a dataset usually offers the same tools and asks for the same format)."""
+    try:
+        key = json.dumps(schema, sort_keys=True, separators=(",", ":"))
+    except (TypeError, ValueError):  # not JSON-serialisable: validate without the cache
+        return jsonschema.validators.validator_for(schema)(schema)
+    return _compiled(key)
 
 
 REGISTRY: dict[str, Check] = {}

@@ -7,10 +7,16 @@ import json
 import re
 from typing import Any
 
-import jsonschema
-
 from switchover.chat import ChatResponse
-from switchover.evaluate.checks.base import Check, passed, register, scored, skipped, valued
+from switchover.evaluate.checks.base import (
+    Check,
+    passed,
+    register,
+    schema_validator,
+    scored,
+    skipped,
+    valued,
+)
 from switchover.evaluate.results import Case, CheckResult
 
 __all__ = [
@@ -89,11 +95,10 @@ def _json_schema(case: Case, reference: ChatResponse | None, response: ChatRespo
     value = parse_json_strict(response.text)
     if value is _MISSING:
         return passed(False, "not valid JSON")
-    schema = rf.json_schema.get("schema", rf.json_schema)
-    validator_cls = jsonschema.validators.validator_for(schema)
-    errors = sorted(validator_cls(schema).iter_errors(value), key=lambda e: list(e.path))
-    if not errors:
+    validator = schema_validator(rf.json_schema.get("schema", rf.json_schema))
+    if validator.is_valid(value):
         return passed(True, "conforms to the schema")
+    errors = sorted(validator.iter_errors(value), key=lambda e: list(e.path))
     first = errors[0]
     where = "/".join(str(p) for p in first.path) or "(root)"
     return passed(False, f"{where}: {first.message}", errors=[e.message for e in errors[:10]])

@@ -11,7 +11,7 @@ from typing import Any
 import jsonschema
 
 from switchover.chat import ChatResponse, Tool, ToolCall
-from switchover.evaluate.checks.base import Check, passed, register, skipped
+from switchover.evaluate.checks.base import Check, passed, register, schema_validator, skipped
 from switchover.evaluate.results import Case, CheckResult
 
 __all__ = ["compare_calls", "normalize_arguments"]
@@ -144,9 +144,10 @@ def _validate_call(call: ToolCall, tools: dict[str, Tool]) -> str | None:
         return f"{call.name}: no such tool"
     if call.arguments is None:
         return f"{call.name}: arguments are not valid JSON"
-    schema = tool.parameters
-    validator_cls = jsonschema.validators.validator_for(schema)
-    err = jsonschema.exceptions.best_match(validator_cls(schema).iter_errors(call.arguments))
+    validator = schema_validator(tool.parameters)
+    if validator.is_valid(call.arguments):
+        return None
+    err = jsonschema.exceptions.best_match(validator.iter_errors(call.arguments))
     if err is not None:
         where = "/".join(str(p) for p in err.path) or "(root)"
         return f"{call.name}: {where}: {err.message}"

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from switchover.chat import ChatRequest
 from switchover.errors import InputError
 from switchover.evaluate.datasets.captures import cases_from_captures, is_capture_record
 from switchover.evaluate.datasets.csvfile import cases_from_csv
@@ -61,17 +62,26 @@ class Dataset:
     duplicates: list[Duplicate] = field(default_factory=list)
     skipped: int = 0
     warnings: list[str] = field(default_factory=list)
+    # request keys computed while reading, by case id, with the request they were computed on
+    _keys: dict[str, tuple[ChatRequest, str]] = field(default_factory=dict, repr=False)
 
     @property
     def name(self) -> str:
         return ", ".join(self.sources)
+
+    def request_key(self, case: Case) -> str:
+        """:func:`request_key`, computed once per request while the dataset was read."""
+        known = self._keys.get(case.id)
+        if known is not None and known[0] is case.request:
+            return known[1]
+        return request_key(case)
 
     def fingerprint(self) -> str:
         """A short hash of the cases (ids and canonical requests): part of the run id."""
         h = hashlib.sha256()
         for c in self.cases:
             h.update(c.id.encode())
-            h.update(request_key(c).encode())
+            h.update(self.request_key(c).encode())
             h.update(repr(c.weight).encode())
         return h.hexdigest()[:16]
 
@@ -181,7 +191,10 @@ def load_dataset(
     return Dataset(cases, sources=[str(p)], skipped=skipped, warnings=warnings)
 
 
-def _dedupe(cases: list[Case], policy: DuplicatePolicy) -> tuple[list[Case], list[Duplicate]]:
+def _dedupe(
+    cases: list[Case], policy: DuplicatePolicy, keys: dict[str, tuple[ChatRequest, str]]
+) -> tuple[list[Case], list[Duplicate]]:
+    """Handle duplicate requests by ``policy``; fills ``keys`` (case id -> request, key)."""
     by_id: dict[str, Case] = {}
     by_req: dict[str, Case] = {}
     kept: list[Case] = []
@@ -200,6 +213,7 @@ def _dedupe(cases: list[Case], policy: DuplicatePolicy) -> tuple[list[Case], lis
             )
         by_id[c.id] = c
         key = request_key(c)
+        keys[c.id] = (c.request, key)
         if key in by_req and policy != "keep":
             first_case = by_req[key]
             if policy == "error":
@@ -245,7 +259,7 @@ def load_datasets(
         out.sources.extend(ds.sources)
         out.skipped += ds.skipped
         out.warnings.extend(ds.warnings)
-    out.cases, out.duplicates = _dedupe(all_cases, duplicates)
+    out.cases, out.duplicates = _dedupe(all_cases, duplicates, out._keys)
     if out.duplicates:
         out.warnings.append(
             f"{len(out.duplicates)} duplicate request(s) merged into earlier cases (weights "

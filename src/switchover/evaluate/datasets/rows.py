@@ -50,11 +50,21 @@ def decode_request_body(
 
     ``field`` is None for a bare request row. A body without ``model`` takes ``model`` (the
     baseline replaces the row's model anyway, so a dataset of prompts need not name one)."""
-    fmt = api or detect_api(body)
+    neutral: ChatRequest | None = None
+    if api is None:  # what detect_api does first, keeping the request it validates
+        try:
+            neutral = ChatRequest.model_validate(body)
+        except ValidationError:
+            fmt = detect_api(body)
+        else:
+            fmt = "neutral"
+    else:
+        fmt = api
     if model and body.get("model") in (None, ""):
         body = {**body, "model": model}
+        neutral = None
     try:
-        req = decode_wire(body, fmt, model=model)
+        req = neutral if neutral is not None else decode_wire(body, fmt, model=model)
     except InputError as exc:
         msg = exc.message
         raise InputError(msg, path=path, line=line, field=field, hint=exc.hint) from None
