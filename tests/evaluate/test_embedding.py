@@ -523,3 +523,36 @@ async def test_local_backend_end_to_end(tmp_path: Path) -> None:
     assert m["candidate_mean"] < 0.5  # type: ignore[operator]
     same, _ = await _run(path, _base_answer, fresh=True, cache=False)
     assert _metric(same)["verdict"] == "GO"
+
+
+async def test_concurrent_callers_share_batches_and_texts() -> None:
+    import asyncio
+
+    sim = CountingSim()
+    emb = ProviderEmbedder(sim, "text-embedding-3-small", linger_s=0.01)
+    texts = [[f"answer {i}", "shared text"] for i in range(10)]
+    rows = await asyncio.gather(*(emb.embed(t) for t in texts))
+    assert sim.embed_calls == 1  # one batch for all ten callers
+    assert sim.texts == 11  # "shared text" sent once
+    assert all(np.allclose(r[1], rows[0][1]) for r in rows)
+    assert emb.calls == 1
+    # a batch size of 4 splits the next texts into calls of 4
+    emb.batch_size = 4
+    await asyncio.gather(*(emb.embed([f"new {i}"]) for i in range(9)))
+    assert sim.embed_calls == 1 + 3
+
+
+async def test_a_wrong_number_of_vectors_is_an_error_for_those_cases() -> None:
+    class Short(SimProvider):
+        async def embed(self, texts: Sequence[str], model: str) -> Embeddings:
+            return Embeddings(vectors=[[1.0, 0.0]])
+
+    metric = SemanticSimilarity(ProviderEmbedder(Short(), "m"))
+    cr = CaseResult(
+        case_id="x",
+        candidate="c",
+        baseline=[_output("baseline", "a")],
+        candidate_outputs=[_output("c", "b")],
+    )
+    await metric.score(_case(), cr)
+    assert "1 embeddings for 2 texts" in cr.candidate_outputs[0].checks[METRIC].detail
