@@ -1,7 +1,11 @@
-"""Shared request builders for the simulator tests."""
+"""Shared request builders for the simulator tests, and a ``sim serve`` subprocess."""
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
+import sys
+from collections.abc import Iterator
 from typing import Any
 
 from switchover.chat import ChatRequest, Message, ResponseFormat, Tool
@@ -96,3 +100,22 @@ def engine(profile: str | SimProfile = "baseline", **kw: Any) -> SimEngine:
     p = BUILTIN_PROFILES[profile] if isinstance(profile, str) else profile
     kw.setdefault("rules", None)
     return SimEngine({"*": p}, **kw)
+
+
+@contextlib.contextmanager
+def sim_serve(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """``switchover sim serve --port 0 --time-scale 0 ARGS`` as a subprocess on a loopback
+    port: yields (process, base URL); terminated on exit unless it already ended."""
+    cmd = [sys.executable, "-m", "switchover", "sim", "serve", "--port", "0", "--time-scale", "0"]
+    proc = subprocess.Popen(
+        [*cmd, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert "not a real model" in first, first
+        yield proc, first.rsplit(" on ", 1)[1].strip()
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+        proc.communicate(timeout=10)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import signal
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,6 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from switchover.cli.app import app, main
+
+from ._helpers import sim_serve
 
 runner = CliRunner()
 
@@ -92,35 +92,20 @@ def test_address_not_on_this_machine_names_the_host(capsys: pytest.CaptureFixtur
 
 
 def test_serve_answers_over_http() -> None:
-    cmd = [sys.executable, "-m", "switchover", "sim", "serve", "--port", "0", "--time-scale", "0"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        first = proc.stdout.readline()
-        assert "not a real model" in first
-        url = first.rsplit(" on ", 1)[1].strip()
-        with httpx.Client(timeout=10) as client:
-            r = client.post(
-                f"{url}/v1/chat/completions",
-                json={"model": "gpt-4o", "messages": [{"role": "user", "content": "Hello?"}]},
-            )
-        assert r.status_code == 200
-        assert r.headers["x-switchover-simulator"] == "true"
-        assert r.json()["id"].startswith("simchat-")
-    finally:
-        proc.terminate()
-        proc.communicate(timeout=10)
+    with sim_serve() as (_, url), httpx.Client(timeout=10) as client:
+        r = client.post(
+            f"{url}/v1/chat/completions",
+            json={"model": "gpt-4o", "messages": [{"role": "user", "content": "Hello?"}]},
+        )
+    assert r.status_code == 200
+    assert r.headers["x-switchover-simulator"] == "true"
+    assert r.json()["id"].startswith("simchat-")
 
 
 def test_ctrl_c_stops_serve_with_exit_130() -> None:
     """Like every long-running command: SIGINT (Ctrl-C) ends ``sim serve`` with exit 130 and
     the interrupted message, no traceback."""
-    cmd = [sys.executable, "-m", "switchover", "sim", "serve", "--port", "0", "--time-scale", "0"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        first = proc.stdout.readline()
-        url = first.rsplit(" on ", 1)[1].strip()
+    with sim_serve() as (proc, url):
         deadline = time.monotonic() + 20
         while True:  # serving (uvicorn's signal handlers are installed) before the signal
             try:
@@ -132,10 +117,6 @@ def test_ctrl_c_stops_serve_with_exit_130() -> None:
             time.sleep(0.05)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate(timeout=10)
     assert proc.returncode == 130, err
     assert "interrupted" in err
     assert "Traceback" not in err

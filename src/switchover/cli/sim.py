@@ -104,7 +104,7 @@ def serve(
         False, "--no-rules", help="Do not enforce the catalog's parameter rules."
     ),
 ) -> None:
-    """Serve the simulator over HTTP (OpenAI and Anthropic wire formats, streaming)."""
+    """Serve the simulator over HTTP (OpenAI, Anthropic and Gemini wire formats)."""
     from switchover.providers.sim.engine import catalog_rules
     from switchover.providers.sim.server import serve_forever
 
@@ -119,6 +119,7 @@ def serve(
             f"[bold]switchover simulator[/] (simulated answers, not a real model) on {url}\n"
             f"  OpenAI:    POST /v1/chat/completions, POST /v1/responses  (base_url {url}/v1)\n"
             f"  Anthropic: POST /v1/messages                              (base_url {url})\n"
+            f"  Gemini:    POST /v1beta/models/MODEL:generateContent      (base_url {url})\n"
             f"  models:    {models}\n"
             f"  seed {seed}; every response carries the header x-switchover-simulator: true\n"
             "  Ctrl-C stops it.",

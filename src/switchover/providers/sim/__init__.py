@@ -43,7 +43,7 @@ SIM_HEADER = "x-switchover-simulator"
 
 
 def create_sim_app(engine: SimEngine, *, api_key: str | None = None) -> Any:
-    """The ASGI app serving the OpenAI and Anthropic wire formats (see ``app.py``)."""
+    """The ASGI app serving the OpenAI, Anthropic and Gemini wire formats (see ``app.py``)."""
     from switchover.providers.sim.app import create_sim_app as _create
 
     return _create(engine, api_key=api_key)
