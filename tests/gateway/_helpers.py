@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from switchover.config import Config
@@ -66,6 +69,42 @@ def make_config(
         ],
     }
     return Config.model_validate(data)
+
+
+def config_toml(sim_url: str, db: Path) -> str:
+    """A switchover.toml for the simulator: migration support, shadow then two canaries."""
+    return f"""
+[project]
+store = "sqlite:///{db}"
+
+[upstreams.sim]
+provider = "openai-compatible"
+base_url = "{sim_url}/v1"
+api_key_env = "{SIM_KEY_ENV}"
+
+[[migrations]]
+name = "support"
+from = "openai:gpt-4.1"
+to = "openai:gpt-5-mini"
+aliases = ["support-bot"]
+baseline_upstream = "sim"
+candidate_upstream = "sim"
+
+[migrations.rollout]
+stages = [
+  {{ kind = "shadow", percent = 100, duration = "1h" }},
+  {{ kind = "canary", percent = 30, duration = "1h" }},
+  {{ kind = "canary", percent = 100, duration = "1h" }},
+]
+"""
+
+
+def wait_until(cond: Callable[[], bool], limit_s: float = 10.0) -> None:
+    deadline = time.monotonic() + limit_s
+    while not cond():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.02)
 
 
 def fast_rollout(**kw: Any) -> dict[str, Any]:

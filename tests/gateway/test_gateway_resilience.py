@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
@@ -28,7 +28,16 @@ from switchover.gateway.metrics import GatewayMetrics
 from switchover.gateway.records import Job, RecordPipeline
 from switchover.store import Store, open_store
 
-from ._helpers import ADMIN, CHAT, SIM_KEY_ENV, fast_rollout, make_config, settings
+from ._helpers import (
+    ADMIN,
+    CHAT,
+    SIM_KEY_ENV,
+    config_toml,
+    fast_rollout,
+    make_config,
+    settings,
+    wait_until,
+)
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -53,14 +62,6 @@ class FlakyStore:
         return call
 
 
-def _wait(cond: Callable[[], bool], limit_s: float = 10.0) -> None:
-    deadline = time.monotonic() + limit_s
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.02)
-
-
 async def test_store_outage_keeps_serving_and_catches_up(sim_url: str) -> None:
     flaky = FlakyStore(open_store("sqlite://:memory:"))
     store = cast(Store, flaky)
@@ -82,14 +83,14 @@ async def test_store_outage_keeps_serving_and_catches_up(sim_url: str) -> None:
             r = await c.post("/admin/migrations/support/pause", headers=ADMIN)
             assert r.status_code == 503
             assert app.pipeline is not None
-            await asyncio.to_thread(_wait, lambda: not app.pipeline.store_ok)  # type: ignore[union-attr]
+            await asyncio.to_thread(wait_until, lambda: not app.pipeline.store_ok)  # type: ignore[union-attr]
             assert app.pipeline.pending
             ready = (await c.get("/readyz")).json()
             metrics = (await c.get("/metrics")).text
             assert "switchover_gateway_store_up 0.0" in metrics
             assert ready["ready"] is True
             flaky.down = False
-            await asyncio.to_thread(_wait, lambda: not app.pipeline.pending)  # type: ignore[union-attr]
+            await asyncio.to_thread(wait_until, lambda: not app.pipeline.pending)  # type: ignore[union-attr]
             served = [r for r in flaky.inner.query_records("support", EPOCH) if not r.shadow]
             assert len(served) >= 30
         flaky.inner.close()
@@ -117,11 +118,11 @@ def test_record_buffer_is_bounded_and_counts_drops() -> None:
                     record=True,
                 )
             )
-        _wait(lambda: pipe.queue.empty() and len(pipe.pending) == 5)
+        wait_until(lambda: pipe.queue.empty() and len(pipe.pending) == 5)
         assert pipe.dropped == 7
         assert b"switchover_gateway_records_dropped_total 7.0" in metrics.render()
         flaky.down = False
-        _wait(lambda: not pipe.pending)
+        wait_until(lambda: not pipe.pending)
         assert len(inner.query_records("support", EPOCH)) == 5
     finally:
         pipe.close()
@@ -216,40 +217,13 @@ def test_client_disconnect_cancels_the_upstream_call(sim_url: str, hanging: Hang
     with serve_in_thread(app) as url:
         with pytest.raises(httpx.ReadTimeout):
             httpx.post(url + "/v1/chat/completions", json=CHAT, timeout=0.5)
-        _wait(lambda: hanging.closed >= 1, 5)
-        _wait(lambda: app.inflight == 0, 5)
+        wait_until(lambda: hanging.closed >= 1, 5)
+        wait_until(lambda: app.inflight == 0, 5)
         text = app.metrics.render().decode()
         assert 'kind="client_disconnect"' in text
 
 
 # -- a gateway process killed mid-ramp ------------------------------------------------------
-def _toml(sim_url: str, db: Path) -> str:
-    return f"""
-[project]
-store = "sqlite:///{db}"
-
-[upstreams.sim]
-provider = "openai-compatible"
-base_url = "{sim_url}/v1"
-api_key_env = "{SIM_KEY_ENV}"
-
-[[migrations]]
-name = "support"
-from = "openai:gpt-4.1"
-to = "openai:gpt-5-mini"
-aliases = ["support-bot"]
-baseline_upstream = "sim"
-candidate_upstream = "sim"
-
-[migrations.rollout]
-stages = [
-  {{ kind = "shadow", percent = 100, duration = "1h" }},
-  {{ kind = "canary", percent = 30, duration = "1h" }},
-  {{ kind = "canary", percent = 100, duration = "1h" }},
-]
-"""
-
-
 def _start(cfg: Path, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, SIM_KEY_ENV: "sk-test-sim-0123456789abcdef"}
     cmd = [sys.executable, "-m", "switchover", "gateway", "--config", str(cfg)]
@@ -285,7 +259,7 @@ def _arms(base: str) -> dict[str, str]:
 @pytest.mark.slow
 def test_sigkill_mid_ramp_resumes_the_same_stage(sim_url: str, tmp_path: Path) -> None:
     cfg = tmp_path / "switchover.toml"
-    cfg.write_text(_toml(sim_url, tmp_path / "state.db"))
+    cfg.write_text(config_toml(sim_url, tmp_path / "state.db"))
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]

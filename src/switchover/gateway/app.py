@@ -23,7 +23,8 @@ from switchover.gateway.asgi import BodyTooLarge, read_body, send_bytes, send_js
 from switchover.gateway.codecs import error_bytes
 from switchover.gateway.metrics import GatewayMetrics
 from switchover.gateway.proxy import Call, Proxy
-from switchover.gateway.records import RecordPipeline
+from switchover.gateway.recorder import RecorderLink
+from switchover.gateway.records import JobSink, RecordPipeline
 from switchover.gateway.rollouts import RolloutView
 from switchover.gateway.routing import RouteTable, build_routes, decide, sticky_key
 from switchover.gateway.settings import GatewaySettings
@@ -49,6 +50,8 @@ ENDPOINTS: dict[str, str] = {
 _ACTIVE = frozenset({"shadow", "canary", "paused"})
 UI = "/ui"
 WATCH_AFTER_S = 0.02
+#: ``thread`` keeps records and shadow calls in the serving process (see use_recorder_process)
+RECORDER_ENV = "SWITCHOVER_GATEWAY_RECORDER"
 
 
 class GatewayApp:
@@ -75,6 +78,7 @@ class GatewayApp:
                 hint="Add a [[migrations]] table with from, to and aliases.",
             )
         self.upstreams = upstreams or build_upstreams(config.upstreams, transport=transport)
+        self._injected = transport is not None or upstreams is not None
         self.store = store if store is not None else open_store(self.settings.store_url)
         self._own_store = store is None
         self.metrics = GatewayMetrics()
@@ -91,6 +95,8 @@ class GatewayApp:
         )
         self.proxy: Proxy | None = None
         self.shadow: ShadowDispatcher | None = None
+        self.recorder: RecorderLink | None = None
+        self._recorder_config: str | None = None
         self.ready = False
         self.inflight = 0
         self._ids = itertools.count(1)
@@ -115,21 +121,47 @@ class GatewayApp:
         pct = 100.0 if st == "complete" else new.percent if st == "canary" else 0.0
         self.metrics.stage.labels(new.migration).set(pct)
 
+    def use_recorder_process(self) -> bool:
+        """Run shadow calls, checks and record writes in a recorder process
+        (:mod:`switchover.gateway.recorder`) instead of this one; the server does this
+        before starting. Only for an app built from a switchover.toml with its own store
+        (not ``:memory:``) and upstreams, and not with ``SWITCHOVER_GATEWAY_RECORDER=thread``.
+        Returns whether it will."""
+        url = self.settings.store_url
+        if (
+            os.environ.get(RECORDER_ENV, "process") == "thread"
+            or self.config.path is None
+            or not self._own_store
+            or self._injected
+            or ":memory:" in url
+        ):
+            return False
+        self._recorder_config = str(self.config.path)
+        return True
+
     async def startup(self) -> None:
         s = self.settings
-        self.pipeline = RecordPipeline(
-            self.store,
-            self.metrics,
-            capacity=s.record_buffer,
-            flush_interval_s=s.flush_interval_s,
-            checks=s.pass_checks,
-            keep_bodies=s.record_bodies,
-        )
-        self.proxy = Proxy(self.upstreams, self.metrics, self.pipeline)
-        self.shadow = ShadowDispatcher(
-            self.proxy, capacity=s.shadow_queue, workers=s.shadow_workers
-        )
-        self.shadow.start()
+        sink: JobSink
+        if self._recorder_config is not None:
+            self.recorder = RecorderLink(self.metrics, self._recorder_config, s)
+            await self.recorder.start()
+            sink = self.recorder
+        else:
+            self.pipeline = RecordPipeline(
+                self.store,
+                self.metrics,
+                capacity=s.record_buffer,
+                flush_interval_s=s.flush_interval_s,
+                checks=s.pass_checks,
+                keep_bodies=s.record_bodies,
+            )
+            sink = self.pipeline
+        self.proxy = Proxy(self.upstreams, self.metrics, sink)
+        if self.recorder is None:
+            self.shadow = ShadowDispatcher(
+                self.proxy, capacity=s.shadow_queue, workers=s.shadow_workers
+            )
+            self.shadow.start()
         await asyncio.to_thread(self.view.start)
         self._idle.set()
         self.ready = True
@@ -143,6 +175,8 @@ class GatewayApp:
                     await self._idle.wait()
         if self.shadow is not None:
             await self.shadow.drain(min(5.0, self.settings.drain_timeout_s))
+        if self.recorder is not None:  # it drains shadow work (5 s) and flushes records
+            await self.recorder.close(self.settings.drain_timeout_s + 10.0)
         self.view.close()
         if self.pipeline is not None:
             await asyncio.to_thread(self.pipeline.close)
@@ -329,8 +363,10 @@ class GatewayApp:
                 served = await self.proxy.serve(
                     call, arm, tracked, fallback=route.plan.fallback_on_error
                 )
-            if d.shadow and self.shadow is not None and served.status < 400:
-                self.shadow.offer(ShadowTask(call, served.raw, call.stream))
+            if d.shadow and served.status < 400:
+                shadow = self.recorder or self.shadow
+                if shadow is not None:
+                    shadow.offer(ShadowTask(call, served.raw, call.stream))
         except asyncio.CancelledError:
             if task is not None and flags.disconnected:
                 task.uncancel()

@@ -14,7 +14,9 @@ _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 
 
 class GatewayMetrics:
     """Counters and histograms labelled by migration and arm; children are cached so the
-    hot path does one dict lookup and one increment."""
+    hot path does one dict lookup and one increment. Code outside the app updates them
+    only through the methods (the recorder process ships these calls to the serving
+    process: :mod:`switchover.gateway.recorder`)."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
@@ -103,6 +105,18 @@ class GatewayMetrics:
         self._child(self.tokens, migration, arm, "output").inc(output_tokens)
         if cost:
             self._child(self.cost, migration, arm).inc(cost)
+
+    def shadow_drop(self, migration: str) -> None:
+        self._child(self.shadow_dropped, migration).inc()
+
+    def records_drop(self, n: int) -> None:
+        self.records_dropped.inc(n)
+
+    def set_pending(self, n: int) -> None:
+        self.records_pending.set(n)
+
+    def set_store_up(self, ok: bool) -> None:
+        self.store_up.set(1 if ok else 0)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -30,7 +30,7 @@ from switchover.gateway.codecs import CODECS, error_bytes
 from switchover.gateway.h1 import UpstreamTimeout, UpstreamUnavailable
 from switchover.gateway.metrics import GatewayMetrics
 from switchover.gateway.prompting import with_system_prompt
-from switchover.gateway.records import Job, RecordPipeline
+from switchover.gateway.records import Job, JobSink
 from switchover.gateway.reshape import (
     unwrap_json_response,
     unwrap_json_stream,
@@ -147,7 +147,7 @@ class Proxy:
         self,
         upstreams: dict[str, Upstream],
         metrics: GatewayMetrics,
-        pipeline: RecordPipeline,
+        pipeline: JobSink,
     ) -> None:
         self.upstreams = upstreams
         self.metrics = metrics

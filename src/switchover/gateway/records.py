@@ -25,7 +25,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from switchover.chat import ChatResponse, Usage
 from switchover.errors import SwitchoverError
@@ -37,7 +37,7 @@ from switchover.gateway.metrics import GatewayMetrics
 from switchover.rollout import RequestRecord
 from switchover.store import Store
 
-__all__ = ["Job", "RecordPipeline"]
+__all__ = ["Accountant", "Job", "JobSink", "RecordPipeline"]
 
 _log = logging.getLogger("switchover.gateway")
 _BATCH = 500
@@ -73,6 +73,37 @@ class Job:
     adaptation: dict[str, Any] | None = None
     usage: Usage | None = None
     cost: float | None = None
+    accounted: bool = False
+
+
+class JobSink(Protocol):
+    """Where the request path hands finished calls: :class:`RecordPipeline` (records in
+    a thread of this process) or :class:`switchover.gateway.recorder.RecorderLink`."""
+
+    def submit(self, job: Job) -> None: ...
+
+
+class Accountant:
+    """Adds a finished call's tokens and cost to the metrics, on the caller's thread."""
+
+    def __init__(self, metrics: GatewayMetrics) -> None:
+        self.metrics = metrics
+        self.pricer = Pricer()
+
+    def account(self, job: Job) -> None:
+        if job.accounted:
+            return
+        job.accounted = True
+        usage = job.response.usage if job.response is not None else None
+        if usage is None and job.raw is not None and job.ok:
+            usage = raw_usage(job.raw, job.stream)
+        if usage is None:
+            return
+        job.usage = usage
+        job.cost = self.pricer.cost(job.model, usage)
+        self.metrics.usage(
+            job.migration, job.arm, usage.input_tokens, usage.output_tokens, job.cost
+        )
 
 
 _SMALL_STR = 64
@@ -133,7 +164,7 @@ class RecordPipeline:
         self.dropped = 0
         self.written = 0
         self.store_ok = True
-        self.pricer = Pricer()
+        self.accountant = Accountant(metrics)
         self._busy = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="switchover-records", daemon=True)
@@ -142,7 +173,7 @@ class RecordPipeline:
     # -- request path ---------------------------------------------------------------------
     def submit(self, job: Job) -> None:
         """Account ``job``'s tokens and cost now, and queue it for a record when sampled."""
-        self._account(job)
+        self.accountant.account(job)
         if not job.record:
             return
         try:
@@ -150,21 +181,9 @@ class RecordPipeline:
         except queue.Full:
             self._drop(1)
 
-    def _account(self, job: Job) -> None:
-        usage = job.response.usage if job.response is not None else None
-        if usage is None and job.raw is not None and job.ok:
-            usage = raw_usage(job.raw, job.stream)
-        if usage is None:
-            return
-        job.usage = usage
-        job.cost = self.pricer.cost(job.model, usage)
-        self.metrics.usage(
-            job.migration, job.arm, usage.input_tokens, usage.output_tokens, job.cost
-        )
-
     def _drop(self, n: int) -> None:
         self.dropped += n
-        self.metrics.records_dropped.inc(n)
+        self.metrics.records_drop(n)
 
     # -- worker ---------------------------------------------------------------------------
     def _run(self) -> None:
@@ -206,7 +225,7 @@ class RecordPipeline:
                     next_flush = now + backoff
             finally:
                 self._busy = False
-            self.metrics.records_pending.set(len(self.pending) + self.queue.qsize())
+            self.metrics.set_pending(len(self.pending) + self.queue.qsize())
             if stopping:
                 return
 
@@ -218,7 +237,7 @@ class RecordPipeline:
             if self.store_ok:
                 _log.warning("store unreachable, buffering records: %s", exc)
             self.store_ok = False
-            self.metrics.store_up.set(0)
+            self.metrics.set_store_up(False)
             return False
         for _ in batch:
             self.pending.popleft()
@@ -226,7 +245,7 @@ class RecordPipeline:
         if not self.store_ok:
             _log.warning("store reachable again; %d records pending", len(self.pending))
         self.store_ok = True
-        self.metrics.store_up.set(1)
+        self.metrics.set_store_up(True)
         return True
 
     def _process(self, job: Job) -> None:

@@ -128,6 +128,7 @@ def run_gateway(
         if announce is not None:
             announce(bound_url(sock))
         server = uvicorn.Server(_config(app, log_level, app.settings.drain_timeout_s))
+        app.use_recorder_process()
         freeze_heap()
         server.run(sockets=[sock])
     finally:
@@ -213,5 +214,6 @@ def app_from_env() -> GatewayApp:
     app = create_gateway_app(load_config(spec["config"]), settings)
     for line in missing_key_warnings(app.upstreams):
         _log.warning("warning: %s", line)
+    app.use_recorder_process()
     freeze_heap()
     return app

@@ -64,7 +64,7 @@ class ShadowDispatcher:
 
     def _drop(self, task: ShadowTask) -> None:
         self.dropped += 1
-        self.proxy.metrics.shadow_dropped.labels(task.call.route.name).inc()
+        self.proxy.metrics.shadow_drop(task.call.route.name)
 
     async def _worker(self) -> None:
         assert self.queue is not None
