@@ -468,6 +468,9 @@ def test_cli_flag_and_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixtur
     code, out = _cli(path, "--embeddings", "none", "--json")
     assert code == 0, out
     assert METRIC not in out
+    code, out = _cli(path, "--embeddings", "sim:gpt-embed", "--dry-run")
+    assert code == 0, out
+    assert "semantic_similarity: embeddings by sim:gpt-embed" in out
     code, out = _cli(path, "--embeddings", "sim:gpt-embed", "--json", "--fresh")
     assert code == 0, out
     metrics = json.loads(out)["comparisons"][0]["metrics"]

@@ -81,6 +81,10 @@ def _print_estimate(plan: EvalPlan, max_cost: float | None) -> None:
     )
     if e.unpriced_models:
         console.print(f"[dim]no catalog price for: {', '.join(e.unpriced_models)}[/]")
+    if plan.similarity is not None:
+        label = plan.similarity.embedder.label
+        how = "offline" if label.startswith("local:") else "not in the estimate; cached"
+        console.print(f"semantic_similarity: embeddings by {label} ({how})")
     if max_cost is not None:
         console.print(f"budget: --max-cost ${max_cost:.2f} (the run stops cleanly when reached)")
     console.print(f"[dim]run id {plan.run_id} (a re-run resumes it)[/]")
