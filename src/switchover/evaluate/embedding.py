@@ -329,7 +329,8 @@ class ProviderEmbedder:
                     f"{self.label}: {len(res.vectors)} embeddings for {len(batch)} texts",
                     provider=self.provider.name,
                 )
-            vectors = _unit(np.asarray(res.vectors, dtype=np.float64))
+            # float32 as stored, so a first run and its cached re-run score alike
+            vectors = _unit(np.asarray(res.vectors, dtype=np.float64)).astype("<f4")
         except ModelNotFoundError as exc:
             self._fail(batch, _model_error(self.label, exc))
             return
@@ -346,7 +347,7 @@ class ProviderEmbedder:
                     for t, v in zip(batch, vectors, strict=True)
                 }
             )
-        for text, vec in zip(batch, vectors, strict=True):
+        for text, vec in zip(batch, vectors.astype(np.float64), strict=True):
             self._remember(text, vec)
             _settle(self._waiters.pop(text, []), vec)
 
@@ -380,11 +381,14 @@ def answer_text(response: ChatResponse) -> str:
     return (response.text or response.refusal or "").strip()
 
 
-def _sim(a: np.ndarray[Any, Any] | None, b: np.ndarray[Any, Any] | None) -> float:
-    """Cosine of two unit vectors clipped to [0, 1]; ``None`` stands for an empty answer."""
-    if a is None or b is None:
-        return 1.0 if a is None and b is None else 0.0
-    return float(min(1.0, max(0.0, float(np.dot(a, b)))))
+def _sim(vectors: dict[str, np.ndarray[Any, Any]], x: str, y: str) -> float:
+    """Cosine of the two answers' unit vectors, clipped to [0, 1] and rounded to 6 places
+    (float32 noise); 1 for the same text (two empty answers too), 0 when one is empty."""
+    if x == y:
+        return 1.0
+    if not x or not y:
+        return 0.0
+    return min(1.0, max(0.0, round(float(np.dot(vectors[x], vectors[y])), 6)))
 
 
 def _na(detail: str) -> CheckResult:
@@ -429,18 +433,13 @@ class SemanticSimilarity:
             self._set_all(outputs, _na(redact(f"embedding failed: {exc.message}")))
             return
         vec = {t: matrix[i] for i, t in enumerate(unique)}
-
-        def v(text: str) -> np.ndarray[Any, Any] | None:
-            return vec[text] if text else None
-
-        base_vecs = [v(t) for t in answers]
-        n = len(base_vecs)
+        n = len(answers)
         mode = "repeats" if n >= 2 else "single"
         self.modes[mode] += 1
         data = {"mode": mode, "model": self.embedder.label, "baseline_answers": n}
         for i, out in enumerate(base_ok):
             if n >= 2:
-                s = sum(_sim(base_vecs[i], base_vecs[k]) for k in range(n) if k != i) / (n - 1)
+                s = sum(_sim(vec, answers[i], answers[k]) for k in range(n) if k != i) / (n - 1)
                 detail = f"cosine {s:.3f} to the baseline's other {n - 1} answer(s)"
             else:
                 s, detail = 1.0, "the baseline's only answer (compared with itself)"
@@ -449,8 +448,8 @@ class SemanticSimilarity:
             )
         for out in cand_ok:
             assert out.response is not None
-            c = v(answer_text(out.response))
-            s = sum(_sim(c, b) for b in base_vecs) / n
+            c = answer_text(out.response)
+            s = sum(_sim(vec, c, b) for b in answers) / n
             detail = f"cosine {s:.3f} to the baseline's answer" + (f"s ({n})" if n > 1 else "")
             self._set(
                 out, CheckResult(name=METRIC, kind="score", score=s, detail=detail, data=data)
