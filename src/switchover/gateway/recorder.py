@@ -13,9 +13,11 @@ checks and the store writes exactly as the in-process pipeline does
 :class:`~switchover.gateway.shadow.ShadowDispatcher`), and sends its metric updates back
 on its stdout; the serving process applies them to its ``/metrics``.
 
-Bounded: when more than ``BUFFER_LIMIT`` bytes wait for the recorder, further work is
-dropped and counted (``records_dropped`` / ``shadow_dropped``), so shadow work never
-delays or fails a served answer. The recorder leaves when its stdin closes (the gateway
+Bounded like the in-process pipeline: at most ``shadow_queue`` shadow requests (settings)
+are unfinished in the recorder and at most ``record_buffer`` records unread (it reports
+its progress with the metrics, every 0.1 s), and at most ``BUFFER_LIMIT`` bytes wait in
+the pipe; beyond that, work is dropped and counted (``shadow_dropped`` /
+``records_dropped``), so shadow work never delays or fails a served answer. The recorder leaves when its stdin closes (the gateway
 stops, or was killed), after draining queued shadow work (up to 5 s) and flushing the
 records. It runs in its own session, so a Ctrl-C meant for the gateway reaches it only
 through that end of file.
@@ -84,9 +86,14 @@ class RecorderLink:
             "log_level": logging.getLogger().getEffectiveLevel(),
         }
         self.buffer_limit = buffer_limit
+        self.shadow_limit = settings.shadow_queue
+        self.record_limit = settings.record_buffer
         self.proc: asyncio.subprocess.Process | None = None
         self.sent = 0
         self.dropped = 0
+        # progress: shadow requests sent / finished by the recorder, records sent / read
+        self.shadow_sent = self.shadow_done = 0
+        self.jobs_sent = self.jobs_read = 0
         self._reader: asyncio.Task[None] | None = None
         self._closing = False
 
@@ -126,9 +133,13 @@ class RecorderLink:
     # -- JobSink / shadow offer (on the event loop) ------------------------------------------
     def submit(self, job: Job) -> None:
         self.accountant.account(job)
-        if job.record and not self._write(("job", job)):
-            self.dropped += 1
-            self.metrics.records_drop(1)
+        if not job.record:
+            return
+        if self.jobs_sent - self.jobs_read < self.record_limit and self._write(("job", job)):
+            self.jobs_sent += 1
+            return
+        self.dropped += 1
+        self.metrics.records_drop(1)
 
     def offer(self, task: ShadowTask) -> bool:
         c = task.call
@@ -142,7 +153,8 @@ class RecorderLink:
             task.baseline_raw,
             task.baseline_stream,
         )
-        if self._write(msg):
+        if self.shadow_sent - self.shadow_done < self.shadow_limit and self._write(msg):
+            self.shadow_sent += 1
             return True
         self.dropped += 1
         self.metrics.shadow_drop(c.route.name)
@@ -158,6 +170,8 @@ class RecorderLink:
                 for name, args in events:
                     if name in SHIPPED:
                         getattr(self.metrics, name)(*args)
+                    elif name == "progress":
+                        self.shadow_done, self.jobs_read = args
         except (asyncio.IncompleteReadError, ConnectionError, pickle.UnpicklingError):
             pass
         if not self._closing:
@@ -230,6 +244,9 @@ class ShippedMetrics(GatewayMetrics):
     def set_store_up(self, ok: bool) -> None:
         self._add("set_store_up", ok)
 
+    def progress(self, shadow_done: int, jobs_read: int) -> None:
+        self._add("progress", shadow_done, jobs_read)
+
 
 def _ship(metrics: ShippedMetrics, fd: int) -> None:
     events = metrics.take()
@@ -271,9 +288,12 @@ async def _serve(reader: asyncio.StreamReader, out_fd: int) -> None:
     )
     shadow.start()
 
+    jobs_read = 0
+
     async def ship() -> None:
         while True:
             await asyncio.sleep(SHIP_INTERVAL_S)
+            metrics.progress(shadow.done, jobs_read)
             _ship(metrics, out_fd)
 
     os.write(out_fd, frame([("ready", ())]))
@@ -282,6 +302,7 @@ async def _serve(reader: asyncio.StreamReader, out_fd: int) -> None:
         while True:
             msg = await read_frame(reader)
             if msg[0] == "job":
+                jobs_read += 1
                 pipeline.submit(msg[1])
             elif msg[0] == "shadow":
                 _, name, api, data, request_id, stream, raw, raw_stream = msg
