@@ -1,16 +1,22 @@
 """Gateway overhead, side by side in one run: direct to a stub upstream, through
 switchover, and through a plain nginx reverse proxy (the floor).
 
-    .venv/bin/python bench/gateway_bench.py [--requests 2000] [--duration 10] [--soak 600]
+    .venv/bin/python bench/gateway_bench.py [--requests 2000] [--duration 10] [--rounds 3]
+                                            [--before-src DIR] [--soak 600] [--out FILE]
 
 Needs ``nginx`` and ``wrk`` on PATH (``apt-get install -y nginx wrk``). Every server runs in
 its own process on loopback: the stub upstream (raw asyncio, a fixed chat completion or a
 short SSE stream), the gateway (``switchover gateway``, one uvicorn worker) and nginx (one
 worker, upstream keep-alive). Per-request latency comes from a minimal keep-alive socket
-client (concurrency 1); throughput from wrk (concurrency 16). Results print as JSON
-(``--out FILE`` also writes them to a file); ``--soak 600`` runs the 10-minute memory soak
-instead (wrk at concurrency 16, the gateway's RSS and the 1-minute load average sampled
-every 10 s; total requests, rate and non-2xx count from wrk).
+client (concurrency 1); throughput from wrk (concurrency 16). Every measurement is repeated
+``--rounds`` times, the targets taking turns within each round, so a busy spell on a
+shared machine hits all of them; ``medians`` summarises the rounds. ``--before-src DIR``
+adds a second gateway of each kind running the code under ``DIR`` (e.g.
+``git archive HEAD~3 src | tar -x -C /tmp/before``, then ``--before-src /tmp/before/src``),
+for before/after figures from one run. Results print as JSON (``--out FILE`` also writes
+them to a file), with the 1-minute load average before and after; ``--soak 600`` runs the
+10-minute memory soak instead (wrk at concurrency 16, the gateway's RSS and the 1-minute
+load average sampled every 10 s; total requests, rate and non-2xx count from wrk).
 """
 
 from __future__ import annotations
@@ -305,7 +311,9 @@ class Bench:
             time.sleep(0.05)
         return int(pf.read_text())
 
-    def start_gateway(self, stub: int, name: str) -> tuple[int, subprocess.Popen[bytes]]:
+    def start_gateway(
+        self, stub: int, name: str, src: str | None = None
+    ) -> tuple[int, subprocess.Popen[bytes]]:
         port = free_port()
         cfg = self.tmp / f"{name}.toml"
         cfg.write_text(
@@ -328,6 +336,8 @@ candidate_upstream = "stub"
 """
         )
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        if src:  # the code to measure (--before-src) ahead of the installed package
+            env["PYTHONPATH"] = src
         p = subprocess.Popen(
             [
                 PY,
@@ -383,6 +393,19 @@ def promote(port: int, times: int = 1) -> None:
             r.read()
 
 
+def shadow_counts(port: int) -> dict[str, float]:
+    """Served, shadowed (candidate answers) and dropped shadow requests, from /metrics."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
+        text = r.read().decode()
+    out = {"served": 0.0, "shadowed": 0.0, "shadow_dropped": 0.0}
+    for line in text.splitlines():
+        if line.startswith("switchover_gateway_requests_total{"):
+            out["shadowed" if 'arm="candidate"' in line else "served"] += float(line.split()[-1])
+        elif line.startswith("switchover_gateway_shadow_dropped_total{"):
+            out["shadow_dropped"] += float(line.split()[-1])
+    return out
+
+
 def soak(port: int, pid: int, lua: Path, seconds: int) -> dict[str, Any]:
     """wrk at concurrency 16 for ``seconds``; RSS (KiB) and 1-min load sampled every 10 s."""
     samples: list[tuple[int, int, float]] = []
@@ -415,6 +438,10 @@ def soak(port: int, pid: int, lua: Path, seconds: int) -> dict[str, Any]:
     }
 
 
+def median_of(rounds: list[dict[str, float]]) -> dict[str, float]:
+    return {k: statistics.median(r[k] for r in rounds) for k in rounds[0]}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--stub")
@@ -422,6 +449,8 @@ def main() -> None:
     ap.add_argument("--shadow-delay-ms", type=float, default=20.0)
     ap.add_argument("--requests", type=int, default=2000)
     ap.add_argument("--duration", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--before-src", default=None, help="also measure the code under this src/")
     ap.add_argument("--soak", type=int, default=0, help="seconds of soak (0: skip)")
     ap.add_argument("--out", default=None, help="also write the results as JSON here")
     args = ap.parse_args()
@@ -433,45 +462,77 @@ def main() -> None:
     lua = tmp / "post.lua"
     lua.write_text(WRK_LUA % REQUEST.decode())
     b = Bench(tmp)
-    results: dict[str, Any] = {"requests": args.requests, "duration_s": args.duration}
+    results: dict[str, Any] = {
+        "requests": args.requests,
+        "duration_s": args.duration,
+        "rounds": args.rounds,
+        "load1_start": os.getloadavg()[0],
+    }
+    runs: dict[str, list[dict[str, float]]] = {}
+
+    def measure(key: str, fn: Any, *a: Any, **kw: Any) -> None:
+        runs.setdefault(key, []).append(fn(*a, **kw))
+
+    # gateways: (label suffix, src); "" is the code in this tree
+    codes = [("", None)] + ([("@before", args.before_src)] if args.before_src else [])
     try:
         stub = b.start_stub()
-        gw, gw_proc = b.start_gateway(stub, "gw")
         ng = b.start_nginx(stub)
+        gws = {}
+        for tag, src in codes:
+            gws[tag] = b.start_gateway(stub, f"gw{len(gws)}", src)
         if args.soak:
-            results["soak"] = soak(gw, gw_proc.pid, lua, args.soak)
+            port, proc = gws[""]
+            results["soak"] = soak(port, proc.pid, lua, args.soak)
         else:
-            targets = {"direct": stub, "nginx": ng, "switchover": gw}
-            for name, port in targets.items():
-                results[f"c1 {name}"] = latency(port, args.requests)
-                results[f"stream {name}"] = latency(port, args.requests // 2, STREAM_REQUEST)
-            rss0 = rss_kb(gw_proc.pid)
-            for name, port in targets.items():
-                results[f"c16 {name}"] = wrk(port, lua, args.duration)
-            results["gateway_rss_kb_after_wrk"] = [rss0, rss_kb(gw_proc.pid)]
-            # shadow: a second gateway whose migration is in shadow at 100%
-            gw2, _ = b.start_gateway(stub, "shadow")
-            promote(gw2)
-            results["c1 switchover shadow"] = latency(gw2, args.requests)
-            results["c1 switchover baseline-again"] = latency(gw, args.requests)
-            results["c16 switchover shadow"] = wrk(gw2, lua, args.duration)
-            # shadow against an upstream with a realistic (fixed) latency
+            targets = {"direct": stub, "nginx": ng}
+            targets.update({f"switchover{tag}": port for tag, (port, _) in gws.items()})
+            rss0 = rss_kb(gws[""][1].pid)
+            for _ in range(args.rounds):
+                for name, port in targets.items():
+                    measure(f"c1 {name}", latency, port, args.requests)
+                    measure(f"stream {name}", latency, port, args.requests // 2, STREAM_REQUEST)
+                for name, port in targets.items():
+                    measure(f"c16 {name}", wrk, port, lua, args.duration)
+            results["gateway_rss_kb_after_wrk"] = [rss0, rss_kb(gws[""][1].pid)]
+            # shadow: gateways whose migration is in shadow at 100%, against the zero-latency
+            # stub and against one with a fixed latency (closer to a real model)
             slow = b.start_stub(args.shadow_delay_ms)
-            gw3, _ = b.start_gateway(slow, "slow")
-            gw4, _ = b.start_gateway(slow, "slowshadow")
-            promote(gw4)
-            n = max(200, args.requests // 5)
-            results[f"c1 slow{args.shadow_delay_ms:g}ms switchover"] = latency(gw3, n, warm=20)
-            results[f"c1 slow{args.shadow_delay_ms:g}ms switchover shadow"] = latency(
-                gw4, n, warm=20
-            )
+            ms = f"{args.shadow_delay_ms:g}ms"
+            fast_shadow: dict[str, int] = {}  # code tag -> gateway in shadow, fast stub
+            slow_gws: dict[str, int] = {}  # label -> gateway on the slow stub
+            for i, (tag, src) in enumerate(codes):
+                fast_shadow[tag] = b.start_gateway(stub, f"shadow{i}", src)[0]
+                slow_gws[tag] = b.start_gateway(slow, f"slow{i}", src)[0]
+                slow_gws[f"{tag} shadow"] = b.start_gateway(slow, f"slowshadow{i}", src)[0]
+                promote(fast_shadow[tag])
+                promote(slow_gws[f"{tag} shadow"])
+            time.sleep(2)  # let the recorder processes finish starting
+            n_slow = max(200, args.requests // 5)
+            for _ in range(args.rounds):
+                for tag, port in fast_shadow.items():
+                    measure(f"c1 switchover{tag} shadow", latency, port, args.requests)
+                    measure(f"c16 switchover{tag} shadow", wrk, port, lua, args.duration)
+                for label, port in slow_gws.items():
+                    measure(f"c1 slow{ms} switchover{label}", latency, port, n_slow, warm=20)
+            time.sleep(3)  # shadow work still queued finishes (or was dropped)
+            results["shadow_counts"] = {
+                f"switchover{tag} shadow": shadow_counts(port) for tag, port in fast_shadow.items()
+            }
+            for label, port in slow_gws.items():
+                if label.endswith("shadow"):
+                    results["shadow_counts"][f"slow{ms} switchover{label}"] = shadow_counts(port)
     finally:
         b.stop()
         shutil.rmtree(tmp, ignore_errors=True)
+    results["load1_end"] = os.getloadavg()[0]
+    results["medians"] = {k: median_of(v) for k, v in runs.items()}
+    results["runs"] = runs
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(results, indent=2))
-    print(json.dumps(results, indent=2))
+    shown = {"medians": results["medians"], "shadow_counts": results.get("shadow_counts")}
+    print(json.dumps(shown, indent=2))
 
 
 if __name__ == "__main__":
