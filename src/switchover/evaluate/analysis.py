@@ -17,7 +17,6 @@ import numpy as np
 
 from switchover.evaluate import stats
 from switchover.evaluate.results import (
-    ArmOutput,
     CaseResult,
     ComparisonResult,
     EvalReport,
@@ -96,10 +95,6 @@ def metric_pairs(results: Iterable[CaseResult], name: str) -> Pairs:
     return all_metric_pairs(results, [name])[name]
 
 
-def _numerics(outputs: Sequence[ArmOutput]) -> list[dict[str, float | None]]:
-    return [{n: c.numeric for n, c in o.checks.items()} for o in outputs]
-
-
 def all_metric_pairs(results: Iterable[CaseResult], names: Sequence[str]) -> dict[str, Pairs]:
     """Paired observations of every metric in ``names``, in one pass over the results."""
     return _collect(results, names)[0]
@@ -111,30 +106,41 @@ def _collect(
     """:func:`all_metric_pairs`, and for each result the mean ``candidate - baseline`` of
     each metric with pairs (what :func:`mark_case_changes` needs), in the same pass."""
     out = {n: Pairs() for n in names}
+    checked = [(n, p) for n, p in out.items() if n != JUDGE_METRIC]
+    judge = out.get(JUDGE_METRIC)
     means: list[dict[str, float]] = []
     for r in results:
-        base, cand = _numerics(r.baseline), _numerics(r.candidate_outputs)
-        if len(base) == 1:  # one recorded / single baseline answer: pair it with every repeat
-            base = base * len(cand)
+        cand_outs = r.candidate_outputs
+        base_outs = r.baseline
+        if len(base_outs) == 1:  # one recorded / single baseline answer: pair it with each
+            base_outs = base_outs * len(cand_outs)
+        # repeat by repeat: (baseline checks, candidate checks)
+        checks = [(b.checks, c.checks) for b, c in zip(base_outs, cand_outs, strict=False)]
         mean: dict[str, float] = {}
         cid, weight = r.case_id, r.weight
-        for name, pairs in out.items():
-            items: list[tuple[float | None, float | None]]
-            if name == JUDGE_METRIC:
-                items = [(1.0 - j.score, j.score) for j in r.judge if j.score is not None]
-            else:
-                items = [(b.get(name), c.get(name)) for b, c in zip(base, cand, strict=False)]
+        for name, pairs in checked:
             total, n = 0.0, 0
-            for b, c in items:
-                if b is not None and c is not None:
-                    pairs.case_ids.append(cid)
-                    pairs.baseline.append(b)
-                    pairs.candidate.append(c)
-                    pairs.weights.append(weight)
-                    total += c - b
-                    n += 1
+            for base_checks, cand_checks in checks:
+                bc, cc = base_checks.get(name), cand_checks.get(name)
+                if bc is None or cc is None:
+                    continue
+                b, c = bc.numeric, cc.numeric
+                if b is None or c is None:
+                    continue
+                pairs.case_ids.append(cid)
+                pairs.baseline.append(b)
+                pairs.candidate.append(c)
+                pairs.weights.append(weight)
+                total += c - b
+                n += 1
             if n:
                 mean[name] = total / n
+        if judge is not None:
+            scores = [j.score for j in r.judge if j.score is not None]
+            for score in scores:
+                judge.add(cid, 1.0 - score, score, weight)
+            if scores:
+                mean[JUDGE_METRIC] = sum(s - (1.0 - s) for s in scores) / len(scores)
         means.append(mean)
     return out, means
 

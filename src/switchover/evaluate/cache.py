@@ -35,21 +35,33 @@ CACHE_VERSION = 1
 DEFAULT_OUTPUT_TOKENS = 400
 
 
-def cache_key(request: ChatRequest, *, model: str, upstream: str, repeat: int) -> str:
+def cache_key(
+    request: ChatRequest, *, model: str, upstream: str, repeat: int, canonical: str | None = None
+) -> str:
+    """Key of a cached answer (``canonical``: ``request.canonical_json()`` when known)."""
     payload = json.dumps(
-        [CACHE_VERSION, upstream, model, repeat, request.canonical_json()],
+        [CACHE_VERSION, upstream, model, repeat, canonical or request.canonical_json()],
         separators=(",", ":"),
         ensure_ascii=False,
     )
     return "resp:" + hashlib.sha256(payload.encode()).hexdigest()
 
 
-def adapt_key(request: ChatRequest, *, target: str, target_api: str | None, policy: str) -> str:
-    """Key of a cached adaptation: the original request, the target and the rules' version."""
+def adapt_key(
+    request: ChatRequest,
+    *,
+    target: str,
+    target_api: str | None,
+    policy: str,
+    canonical: str | None = None,
+) -> str:
+    """Key of a cached adaptation: the original request, the target and the rules' version
+    (``canonical``: ``request.canonical_json()`` when known)."""
     from switchover._version import __version__
 
+    text = canonical or request.canonical_json()
     payload = json.dumps(
-        [CACHE_VERSION, __version__, target, target_api, policy, request.canonical_json()],
+        [CACHE_VERSION, __version__, target, target_api, policy, text],
         separators=(",", ":"),
         ensure_ascii=False,
     )

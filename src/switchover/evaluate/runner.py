@@ -231,6 +231,7 @@ class Runner:
         # filled by _prefetch for the cases about to run, taken (popped) when they do
         self._prepared: dict[tuple[int, str], _Prepared] = {}
         self._keys: dict[tuple[int, str, int], str] = {}
+        self._canon: dict[int, tuple[ChatRequest, str]] = {}
 
     # -- one call ---------------------------------------------------------------------------
     @property
@@ -360,8 +361,23 @@ class Runner:
         if not arm.adapt:
             return request, None
         return request, adapt_key(
-            request, target=arm.model, target_api=arm.target_api, policy=arm.policy
+            request,
+            target=arm.model,
+            target_api=arm.target_api,
+            policy=arm.policy,
+            canonical=self._canonical(request),
         )
+
+    def _canonical(self, request: ChatRequest) -> str:
+        """``request.canonical_json()``, computed once per request object of a prefetch
+        batch (an arm without overrides sends the case's own request, which the adapting
+        arm's key has already serialised)."""
+        known = self._canon.get(id(request))
+        if known is not None and known[0] is request:
+            return known[1]
+        text = request.canonical_json()
+        self._canon[id(request)] = (request, text)
+        return text
 
     def _prepare(
         self, case: Case, arm: Arm, keyed: tuple[ChatRequest, str | None] | None = None
@@ -408,6 +424,7 @@ class Runner:
         the way are kept for the calls."""
         if self.cache.store is None:
             return
+        self._canon.clear()
         keyed = [(c, a, self._adapt_key(c, a)) for c in cases for a in self.arms]
         self.cache.prefetch(k for _, _, (_, k) in keyed if k is not None)
         keys: list[str] = []
@@ -419,10 +436,17 @@ class Runner:
             if request is None or arm.provider is None or self._recorded(case, arm) is not None:
                 continue
             for r in range(self.repeats):
-                key = cache_key(request, model=arm.model, upstream=arm.upstream, repeat=r)
+                key = cache_key(
+                    request,
+                    model=arm.model,
+                    upstream=arm.upstream,
+                    repeat=r,
+                    canonical=self._canonical(request),
+                )
                 self._keys[(id(case), arm.label, r)] = key
                 keys.append(key)
         self.cache.prefetch(keys)
+        self._canon.clear()
 
     def _batches(self, cases: Sequence[Case]) -> Iterator[Case]:
         """The cases in order, each batch of ``prefetch`` prefetched as it comes up."""
@@ -431,6 +455,17 @@ class Runner:
             if not self._stop:
                 self._prefetch(batch)
             yield from batch
+
+    def _ready(self, case: Case, arm: Arm) -> bool:
+        """Whether every output of this arm is prepared and comes from the prefetched cache
+        or a recording (so producing them never waits)."""
+        prepared = self._prepared.get((id(case), arm.label))
+        if prepared is None:
+            return False
+        if prepared[0] is None or self._recorded(case, arm) is not None:
+            return True
+        keys = (self._keys.get((id(case), arm.label, r)) for r in range(self.repeats))
+        return all(k is not None and self.cache.prefetched(k) for k in keys)
 
     async def _arm_outputs(self, case: Case, arm: Arm) -> list[ArmOutput] | None:
         prepared = self._prepared.pop((id(case), arm.label), None)
@@ -454,7 +489,11 @@ class Runner:
 
     async def run_case(self, case: Case) -> list[CaseResult] | None:
         """All arms of one case, checked and judged; None when stopped by the budget."""
-        per_arm = await asyncio.gather(*(self._arm_outputs(case, a) for a in self.arms))
+        per_arm: list[list[ArmOutput] | None]
+        if all(self._ready(case, a) for a in self.arms):  # nothing to wait for: no tasks
+            per_arm = [await self._arm_outputs(case, a) for a in self.arms]
+        else:
+            per_arm = list(await asyncio.gather(*(self._arm_outputs(case, a) for a in self.arms)))
         if any(o is None for o in per_arm):
             return None
         baseline = per_arm[0] or []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import Any
 
 from switchover.chat import ChatResponse
@@ -125,9 +126,16 @@ _MD_PATTERNS: dict[str, re.Pattern[str]] = {
 
 def markdown_features(text: str) -> dict[str, int]:
     """Counts of markdown structures (code fences counted as blocks)."""
+    return dict(_markdown_counts(text))
+
+
+@lru_cache(maxsize=256)
+def _markdown_counts(text: str) -> tuple[tuple[str, int], ...]:
+    """The counts, once per text: each case's baseline answer is the reference of both its
+    own check and the candidate's."""
     counts = {k: len(p.findall(text)) for k, p in _MD_PATTERNS.items()}
     counts["code_blocks"] //= 2
-    return counts
+    return tuple(counts.items())
 
 
 def _markdown_drift(
