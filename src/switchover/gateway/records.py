@@ -126,12 +126,21 @@ def _change_summary(change: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def record_body(job: Job, keep_bodies: bool) -> dict[str, Any] | None:
-    """The free-form ``body`` of a request record: the request (``record_bodies`` only)
-    and, for a candidate request, the adaptation changes made for it."""
+def record_body(
+    job: Job, keep_bodies: bool, response: ChatResponse | None = None
+) -> dict[str, Any] | None:
+    """The free-form ``body`` of a request record: with ``record_bodies``, the request in
+    the caller's wire format, its API id and the answer (neutral JSON, as
+    ``switchover eval`` reads captures: evaluate/datasets/captures.py); and, for a
+    candidate request, the adaptation changes made for it."""
     body: dict[str, Any] = {}
     if keep_bodies and job.body is not None:
         body["request"] = job.body
+        body["api"] = job.api
+        if response is not None and job.ok:
+            answer = response.model_dump(mode="json", exclude={"raw"}, exclude_defaults=True)
+            answer["model"] = response.model or job.model
+            body["response"] = answer
     if job.adaptation is not None:
         adaptation = dict(job.adaptation)
         if not keep_bodies:
@@ -251,7 +260,8 @@ class RecordPipeline:
     def _process(self, job: Job) -> None:
         resp = job.response
         usage, cost = job.usage, job.cost
-        if resp is None and job.raw is not None and job.ok and job.body and self.checks:
+        wanted = self.checks or self.keep_bodies
+        if resp is None and job.raw is not None and job.ok and job.body and wanted:
             resp = decode_raw_response(job.api, job.raw, job.stream)
         passed = total = 0
         if resp is not None and self.checks and job.body is not None:
@@ -274,7 +284,7 @@ class RecordPipeline:
             model=job.model,
             request_id=job.request_id,
             bucket=job.bucket,
-            body=record_body(job, self.keep_bodies),
+            body=record_body(job, self.keep_bodies, resp),
         )
         self.pending.append(rec)
         over = len(self.pending) - self.capacity
