@@ -57,7 +57,7 @@ def test_recorder_process_records_shadow_comparisons_and_metrics(
             records = app.store.query_records("support", EPOCH)
             return sum(1 for x in records if x.shadow) >= 6 and len(records) >= 12
 
-        wait_until(recorded, 30)
+        wait_until(recorded, 60)
         wait_until(
             lambda: 'arm="candidate",migration="support",status="2xx"} 6.0' in _metrics(base)
         )

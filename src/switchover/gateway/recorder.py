@@ -20,7 +20,8 @@ the pipe; beyond that, work is dropped and counted (``shadow_dropped`` /
 ``records_dropped``), so shadow work never delays or fails a served answer. The recorder leaves when its stdin closes (the gateway
 stops, or was killed), after draining queued shadow work (up to 5 s) and flushing the
 records. It runs in its own session, so a Ctrl-C meant for the gateway reaches it only
-through that end of file.
+through that end of file, and at a lower scheduling priority (nice 10), so on a busy host
+the CPU goes to served requests first.
 """
 
 from __future__ import annotations
@@ -52,6 +53,9 @@ SHIPPED = frozenset(
     {"observe", "error", "usage", "shadow_drop", "records_drop", "set_pending", "set_store_up"}
 )
 SHIP_INTERVAL_S = 0.1
+#: The recorder's niceness: on a busy host the scheduler serves the gateway first (and the
+#: recorder drops shadow work, counted, rather than slowing served answers).
+RECORDER_NICE = 10
 
 
 def frame(obj: Any) -> bytes:
@@ -329,6 +333,8 @@ async def _serve(reader: asyncio.StreamReader, out_fd: int) -> None:
 def main() -> None:
     """Entry point of the recorder process (started by :class:`RecorderLink`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # leave at end of file, after draining
+    with contextlib.suppress(OSError):  # background work: the serving process comes first
+        os.nice(RECORDER_NICE)
     out_fd = os.dup(1)
     os.dup2(2, 1)  # stray prints must not corrupt the frames on our stdout
 
