@@ -95,6 +95,15 @@ class UpstreamSettings(_Section):
     tokens_per_minute: int | None = Field(default=None, ge=1)
     options: dict[str, Any] = Field(default_factory=dict)
 
+    def provider_options(self, base: Path | None) -> dict[str, Any]:
+        """``options`` as the provider gets them: a simulator ``profiles`` file named by a
+        relative path is found next to the plan (``base``), not in the working directory."""
+        opts = dict(self.options)
+        prof = opts.get("profiles")
+        if self.provider == "sim" and isinstance(prof, str) and base is not None:
+            opts["profiles"] = str(Path(prof) if Path(prof).is_absolute() else base / prof)
+        return opts
+
     @field_validator("provider")
     @classmethod
     def _registered_provider(cls, v: str) -> str:

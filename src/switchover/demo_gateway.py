@@ -32,16 +32,10 @@ _MIN_SAMPLES = 20
 
 
 def demo_config(cfg: Config, stage_s: float = 2.0) -> Config:
-    """``cfg`` as the demo's gateway runs it: simulator profile files found from the plan's
-    directory, and the migration's rollout plan with stages of ``stage_s`` seconds and gates
-    needing at most ``_MIN_SAMPLES`` requests per arm."""
+    """``cfg`` as the demo's gateway runs it: the migration's rollout plan with stages of
+    ``stage_s`` seconds and gates needing at most ``_MIN_SAMPLES`` requests per arm."""
     out = cfg.model_copy(deep=True)
     out.path = cfg.path
-    base = cfg.path.parent if cfg.path else Path.cwd()
-    for up in out.upstreams.values():
-        prof = up.options.get("profiles")
-        if up.provider == "sim" and isinstance(prof, str) and not Path(prof).is_absolute():
-            up.options["profiles"] = str(base / prof)
     mig = out.migration(None)
     plan = migration_plan(cfg, cfg.migration(mig.name))
     d = f"{stage_s}s"
@@ -107,13 +101,15 @@ async def _drive(
                 served[arm] = served.get(arm, 0) + 1
                 if r.status_code != 200:
                     served["errors"] = served.get("errors", 0) + 1
+            # the state first, then the audit trail: a transition between the two reads is
+            # then printed before the loop stops on it
+            state = (await client.get("/admin/migrations", headers=admin)).json()
+            mine = next(m for m in state["migrations"] if m["migration"] == name)
             events = (await client.get("/admin/audit?limit=100", headers=admin)).json()["events"]
             for e in events[seen:]:
                 if e["action"] != "gate_failed":
                     _print_event(console, t0, e)
             seen = len(events)
-            state = (await client.get("/admin/migrations", headers=admin)).json()
-            mine = next(m for m in state["migrations"] if m["migration"] == name)
             if mine["status"] in ("complete", "rolled_back"):
                 served["status:" + mine["status"]] = 1
                 break

@@ -3,8 +3,10 @@ unwrapping, admin token checks."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -202,3 +204,27 @@ async def test_shadow_queue_full_drops_and_counts() -> None:
     shadow.queue.get_nowait()
     shadow.queue.task_done()
     await shadow.drain(0.1)
+
+
+def test_sim_profiles_are_found_next_to_the_plan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A relative ``profiles`` path means the file beside switchover.toml, as in `eval`,
+    wherever the gateway is started from."""
+    from switchover.config import load_config
+    from switchover.gateway.upstream import build_upstreams
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "support-assistant"
+    plan = tmp_path / "plan"
+    plan.mkdir()
+    shutil.copy(example / "switchover.toml", plan)
+    shutil.copy(example / "sim-profiles.toml", plan)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    cfg = load_config(plan / "switchover.toml")
+    assert cfg.path is not None
+    ups = build_upstreams(cfg.upstreams, base_dir=cfg.path.parent)
+    for up in ups.values():
+        assert up.provider.settings.options["profiles"] == str(plan / "sim-profiles.toml")
+    assert cfg.upstreams["today"].options["profiles"] == "sim-profiles.toml"

@@ -115,6 +115,8 @@ def test_latest_eval_verdict_and_intervals(example: Path, store: Store) -> None:
             "candidates": {"c": "gpt-6-luna"},
         },
     )
+    # tune's trial runs of prompt variants are newer but are not the migration's evaluation
+    store.run_put("tune-0123456789abcdef", {"migration": name, "finished": 5.0, "verdict": "GO"})
     ev = latest_eval(store, name, reports)
     assert ev is not None
     assert ev.run_id == "new"

@@ -159,6 +159,41 @@ def test_pass_holds_until_duration_then_promotes(plan: RolloutPlan) -> None:
     assert t.state.baseline_reference == arm()
 
 
+def test_promotion_keeps_the_previous_reference_when_the_window_is_too_thin() -> None:
+    """A short high-percentage stage sees little baseline traffic: the gates judged it on
+    the carried-forward reference, and that reference (not the thin window) goes on, or the
+    next stage (100% canary, no baseline traffic at all) would never get enough samples."""
+    plan = small_plan(
+        stages=[
+            Stage(kind="canary", percent=50, duration=timedelta(hours=1)),
+            Stage(kind="canary", percent=100, duration=timedelta(hours=1)),
+        ],
+        gates=[Gate(metric="check_pass_rate", max_delta=0.05, min_samples=20)],
+    )
+    state = promote(initial_state("bot", T0), plan, T0, actor=U).state
+    rich = arm(count=300, passed=300, total=300)
+    state = state.model_copy(update={"baseline_reference": rich})
+    thin = arm(count=12, passed=12, total=12)
+    d = evaluate(state, plan, wm(thin, arm(count=40, passed=40, total=40)), T0 + timedelta(hours=1))
+    assert d.action == "promote"
+    t = apply_decision(state, plan, d, T0 + timedelta(hours=1))
+    assert t is not None
+    assert t.state.baseline_reference == rich
+    # at 100% the gate still has a baseline to compare with
+    last = evaluate(
+        t.state, plan, wm(arm(count=0, p95=None), arm(count=50, passed=50, total=50)), T0
+    )
+    assert last.gates[0].outcome == "pass"
+    # a window with enough samples of its own replaces the reference
+    full = arm(count=80, passed=78, total=80)
+    d2 = evaluate(
+        state, plan, wm(full, arm(count=40, passed=40, total=40)), T0 + timedelta(hours=1)
+    )
+    t2 = apply_decision(state, plan, d2, T0 + timedelta(hours=1))
+    assert t2 is not None
+    assert t2.state.baseline_reference == full
+
+
 def test_failure_beyond_limit_rolls_back(plan: RolloutPlan) -> None:
     state = canary(plan)
     bad = wm(arm(), arm(errors=30))  # 30% vs 0%

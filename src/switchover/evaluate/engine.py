@@ -211,11 +211,7 @@ def _upstream_for(
 
 
 def _make_provider(name: str, up: UpstreamSettings, cfg: Config) -> Provider:
-    opts = dict(up.options)
-    base = cfg.path.parent if cfg.path else Path.cwd()
-    if up.provider == "sim" and isinstance(opts.get("profiles"), str):
-        prof = Path(opts["profiles"])
-        opts["profiles"] = str(prof if prof.is_absolute() else base / prof)
+    opts = up.provider_options(cfg.path.parent if cfg.path else Path.cwd())
     settings = ProviderSettings(
         base_url=up.base_url,
         api_key_env=up.api_key_env,

@@ -77,7 +77,11 @@ class GatewayApp:
                 field="migrations",
                 hint="Add a [[migrations]] table with from, to and aliases.",
             )
-        self.upstreams = upstreams or build_upstreams(config.upstreams, transport=transport)
+        self.upstreams = upstreams or build_upstreams(
+            config.upstreams,
+            transport=transport,
+            base_dir=config.path.parent if config.path else None,
+        )
         self._injected = transport is not None or upstreams is not None
         self.store = store if store is not None else open_store(self.settings.store_url)
         self._own_store = store is None

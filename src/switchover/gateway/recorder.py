@@ -274,7 +274,9 @@ async def _serve(reader: asyncio.StreamReader, out_fd: int) -> None:
     settings: GatewaySettings = spec["settings"]
     config = load_config(spec["config"])
     routes = build_routes(config)
-    upstreams = build_upstreams(config.upstreams)
+    upstreams = build_upstreams(
+        config.upstreams, base_dir=config.path.parent if config.path else None
+    )
     store = open_store(settings.store_url)
     metrics = ShippedMetrics()
     pipeline = RecordPipeline(

@@ -7,6 +7,7 @@ Keys come from the environment variable the table names, never from the caller's
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -40,6 +41,7 @@ class Upstream:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         provider: Provider | None = None,
+        base_dir: Path | None = None,
     ) -> None:
         self.name = name
         self.settings = settings
@@ -49,7 +51,7 @@ class Upstream:
             timeout_s=settings.timeout_s,
             max_retries=settings.max_retries,
             max_concurrency=max(settings.max_concurrency, 64),
-            options=dict(settings.options),
+            options=settings.provider_options(base_dir),
         )
         if provider is not None:
             self.provider = provider
@@ -135,5 +137,8 @@ def build_upstreams(
     upstreams: dict[str, UpstreamSettings],
     *,
     transport: httpx.AsyncBaseTransport | None = None,
+    base_dir: Path | None = None,
 ) -> dict[str, Upstream]:
-    return {n: Upstream(n, s, transport=transport) for n, s in upstreams.items()}
+    """The configured upstreams; relative files in their options (the simulator's
+    ``profiles``) are found from ``base_dir``, the plan's directory."""
+    return {n: Upstream(n, s, transport=transport, base_dir=base_dir) for n, s in upstreams.items()}

@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 
 __all__ = ["latest_eval", "report_paths"]
 
+TUNE_RUN_PREFIX = "tune-"
+"""Run ids `switchover tune` gives its dev and held-out evaluations."""
+
 _FORMATS = {"html": ".html", "md": ".md", "json": ".json", "junit": ".xml"}
 
 
@@ -35,6 +38,8 @@ def _when(value: Any) -> datetime | None:
 def _latest_run(store: Store, migration: str) -> tuple[str, dict[str, Any]] | None:
     best: tuple[float, str, dict[str, Any]] | None = None
     for run_id in store.run_ids():
+        if run_id.startswith(TUNE_RUN_PREFIX):
+            continue  # tune's trial runs of prompt variants, not the migration's evaluation
         meta = store.run_get(run_id)
         if not meta or meta.get("migration") != migration:
             continue

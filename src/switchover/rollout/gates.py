@@ -172,7 +172,7 @@ def evaluate(
     results: list[GateResult] = []
     windows: dict[str, Any] = {}
     cache: dict[datetime, WindowMetrics] = {}
-    baseline: ArmMetrics | None = None
+    options: list[ArmMetrics] = []
     for gate in gates:
         since = max(state.entered_at, now - gate.window)
         if isinstance(metrics, WindowMetrics):
@@ -182,14 +182,15 @@ def evaluate(
                 cache[since] = metrics(since)
             wm = cache[since]
         results.append(evaluate_gate(gate, wm, state.baseline_reference))
-        if wm.baseline.count > 0 and (baseline is None or wm.baseline.count > baseline.count):
-            baseline = wm.baseline
+        if wm.baseline.count > 0:
+            options.append(wm.baseline)
         windows[gate.metric] = {
             "since": wm.since.isoformat(),
             "until": wm.until.isoformat(),
             "baseline": wm.baseline.as_dict(),
             "candidate": wm.candidate.as_dict(),
         }
+    baseline = _reference(gates, options, state.baseline_reference)
     summary: dict[str, Any] = {
         "stage": state.stage,
         "gates": [r.model_dump() for r in results],
@@ -225,6 +226,25 @@ def evaluate(
         return decide("hold", [*passed, elapsed], state.failures)
     done = f"gates pass after {format_duration(spent)} in stage"
     return decide("promote", [*passed, done], state.failures)
+
+
+def _reference(
+    gates: list[Gate], windows: list[ArmMetrics], previous: ArmMetrics | None
+) -> ArmMetrics | None:
+    """The baseline a promotion carries forward: this stage's baseline window with the most
+    requests, unless it holds fewer samples than the gates need where the previous reference
+    had them (a short stage at a high percentage sees little baseline traffic; carrying its
+    thin window forward would leave the next stage's gates inconclusive for good)."""
+
+    def enough(arm: ArmMetrics) -> int:
+        return sum(_samples(arm, g.metric) >= g.min_samples for g in gates)
+
+    fresh = max(windows, key=lambda a: (enough(a), a.count), default=None)
+    if previous is None:
+        return fresh
+    if fresh is None or enough(previous) > enough(fresh):
+        return previous
+    return fresh
 
 
 def _gate_actor(results: list[GateResult], outcome: GateOutcome) -> str:

@@ -28,6 +28,7 @@ from switchover.evaluate.engine import (
 from switchover.evaluate.results import Case, EvalReport
 from switchover.evaluate.runner import Progress
 from switchover.modelref import parse_model_ref
+from switchover.project.evalinfo import TUNE_RUN_PREFIX
 from switchover.providers.base import Provider
 from switchover.store import Store, open_store
 from switchover.tune.compare import deltas, gated, rank_key
@@ -111,7 +112,9 @@ def _eval_options(
 
 
 def _run_id(bits: Any) -> str:
-    return "tune-" + hashlib.sha256(json.dumps(bits, sort_keys=True).encode()).hexdigest()[:16]
+    return (
+        TUNE_RUN_PREFIX + hashlib.sha256(json.dumps(bits, sort_keys=True).encode()).hexdigest()[:16]
+    )
 
 
 async def _evaluate(
