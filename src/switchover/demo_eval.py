@@ -7,13 +7,13 @@ report and says where it is.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from switchover import _aio
 from switchover.config import load_config
 from switchover.evaluate.engine import EvalOptions, execute, plan_evaluation, write_reports
 
@@ -53,7 +53,7 @@ def eval_step(
             f"candidate system prompt: the plan's system_prompt ({len(prompt)} characters, "
             f'ending "{last}")'
         )
-    report = asyncio.run(execute(plan))
+    report = _aio.run(execute(plan))
     comp = report.comparisons[0]
     table = Table(title=f"{comp.candidate_model}: {comp.verdict}", title_justify="left")
     for col in ("check", "baseline", "candidate", "difference (95% CI)", "verdict"):

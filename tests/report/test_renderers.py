@@ -6,10 +6,14 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
+from pathlib import Path
 
 import jsonschema
+import pytest
+from markupsafe import escape
 
 from switchover.evaluate.results import EvalReport
+from switchover.report import json as report_json
 from switchover.report import (
     load_json,
     render_html,
@@ -28,6 +32,25 @@ def test_json_round_trip_and_schema(nogo_report: EvalReport) -> None:
     schema = json.loads(report_schema())
     jsonschema.validate(json.loads(text), schema)
     assert json.loads(text)["verdict"] == "NO-GO"
+
+
+def test_large_reports_are_written_compact(
+    nogo_report: EvalReport, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Indented for reading up to INDENT_MAX_CASES cases, compact beyond; the file
+    write_reports puts on disk is the same text either way."""
+    from switchover.evaluate.engine import write_reports
+
+    assert len(nogo_report.cases) > 1
+    assert "\n  " in render_json(nogo_report)
+    (path,) = write_reports(nogo_report, tmp_path, ["json"], "r")
+    assert path.read_text(encoding="utf-8") == render_json(nogo_report)
+    monkeypatch.setattr(report_json, "INDENT_MAX_CASES", len(nogo_report.cases) - 1)
+    text = render_json(nogo_report)
+    assert text.count("\n") == 1
+    assert load_json(text) == nogo_report
+    (path,) = write_reports(nogo_report, tmp_path, ["json"], "r")
+    assert path.read_text(encoding="utf-8") == text
 
 
 def test_junit_parses_and_counts(nogo_report: EvalReport) -> None:
@@ -110,6 +133,8 @@ def test_word_diff_marks_changes_and_escapes() -> None:
     assert "<ins>dog</ins>" in right
     assert "<ins> down</ins>" in right
     assert "&lt;b&gt;" in left
+    same = "the *same* <answer>"
+    assert word_diff(same, same) == (escape(same), escape(same))
     big = "word " * 5000
     l2, r2 = word_diff(big, big + "x")
     assert "<ins>" not in r2

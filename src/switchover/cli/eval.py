@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from switchover import _aio
 from switchover.cli._output import console, err_console, print_json
 from switchover.config import Config, Migration, load_config
 from switchover.errors import UsageError
@@ -137,7 +139,7 @@ def _summary(report: EvalReport, paths: list[Path]) -> None:
 
 def _run(plan: EvalPlan) -> EvalReport:
     if not err_console.is_terminal:
-        return asyncio.run(execute(plan))
+        return _aio.run(execute(plan))
     columns = (
         TextColumn("[bold]eval"),
         BarColumn(),
@@ -153,7 +155,7 @@ def _run(plan: EvalPlan) -> EvalReport:
             bar.update(task, completed=p.done, spent=f"${p.spent_usd:.4f} spent")
 
         plan.options.on_progress = update
-        return asyncio.run(execute(plan))
+        return _aio.run(execute(plan))
 
 
 def register(app: typer.Typer) -> None:
@@ -277,6 +279,9 @@ def register(app: typer.Typer) -> None:
             asyncio.run(plan.aclose())
             raise typer.Exit(0)
         report = _run(plan)
+        # the report lives until this process exits: keep full collections from re-scanning
+        # its objects (a second or more at 10,000 cases) while the reports are written
+        gc.freeze()
         base = cfg.path.parent if cfg.path else Path.cwd()
         out_dir = out or base / cfg.project.reports_dir
         paths = write_reports(report, out_dir, formats, f"{plan.migration.name}-eval")

@@ -28,6 +28,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from switchover import _aio
 from switchover._version import __version__
 from switchover.chat import ChatResponse, Usage
 from switchover.config import Config, Migration, UpstreamSettings
@@ -702,7 +703,7 @@ async def run_evaluation_async(cfg: Config, options: EvalOptions | None = None) 
 
 def run_evaluation(cfg: Config, options: EvalOptions | None = None) -> EvalReport:
     """Plan and run an evaluation (blocking; do not call from a running event loop)."""
-    return asyncio.run(run_evaluation_async(cfg, options))
+    return _aio.run(run_evaluation_async(cfg, options))
 
 
 REPORT_FORMATS: dict[str, str] = {"html": ".html", "md": ".md", "json": ".json", "junit": ".xml"}
@@ -712,27 +713,35 @@ def write_reports(
     report: EvalReport, out_dir: Path, formats: Sequence[str], stem: str
 ) -> list[Path]:
     """Render ``report`` in each format into ``out_dir/<stem>.<ext>``; returns the paths."""
-    from switchover.report import render_html, render_json, render_junit, render_markdown
-
-    renderers: dict[str, Callable[[EvalReport], str]] = {
-        "html": render_html,
-        "md": render_markdown,
-        "json": render_json,
-        "junit": render_junit,
-    }
-    unknown = [f for f in formats if f not in renderers]
+    unknown = [f for f in formats if f not in REPORT_FORMATS]
     if unknown:
         raise UsageError(
-            f"unknown report format {unknown[0]!r}", hint="Use any of: " + ", ".join(renderers)
+            f"unknown report format {unknown[0]!r}",
+            hint="Use any of: " + ", ".join(REPORT_FORMATS),
         )
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
-    for fmt in formats:
-        path = out_dir / f"{stem}{REPORT_FORMATS[fmt]}"
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(renderers[fmt](report), encoding="utf-8")
-        tmp.replace(path)
-        paths.append(path)
+    # rendering (and importing the renderers) allocates enough to set off full collections,
+    # each of which would re-scan every case of a large report
+    with relaxed_gc():
+        from switchover.report import render_html, render_json, render_junit, render_markdown
+        from switchover.report.json import report_json_bytes
+
+        renderers: dict[str, Callable[[EvalReport], str]] = {
+            "html": render_html,
+            "md": render_markdown,
+            "json": render_json,
+            "junit": render_junit,
+        }
+        for fmt in formats:
+            path = out_dir / f"{stem}{REPORT_FORMATS[fmt]}"
+            tmp = path.with_suffix(path.suffix + ".tmp")
+            if fmt == "json":  # bytes straight from pydantic: no second copy of a large file
+                tmp.write_bytes(report_json_bytes(report))
+            else:
+                tmp.write_text(renderers[fmt](report), encoding="utf-8")
+            tmp.replace(path)
+            paths.append(path)
     return paths
 
 

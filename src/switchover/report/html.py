@@ -36,10 +36,15 @@ _CHARTS = (
 
 def word_diff(a: str, b: str) -> tuple[Markup, Markup]:
     """Word-level diff: ``a`` with deletions marked, ``b`` with insertions marked."""
+    if a == b:
+        same = Markup(escape(a))
+        return same, same
     ta, tb = _TOKEN_RE.findall(a), _TOKEN_RE.findall(b)
     if len(ta) + len(tb) > _MAX_DIFF_TOKENS:
         return Markup(escape(a)), Markup(escape(b))
-    sm = difflib.SequenceMatcher(None, ta, tb, autojunk=False)
+    # whitespace runs are "junk": no match starts on one (they are the most frequent tokens
+    # and made the matcher quadratic), but matches grow across them; 4x faster on answers
+    sm = difflib.SequenceMatcher(str.isspace, ta, tb, autojunk=False)
     left: list[str] = []
     right: list[str] = []
     for op, i1, i2, j1, j2 in sm.get_opcodes():

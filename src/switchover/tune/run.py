@@ -8,13 +8,13 @@ Library entry point::
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from switchover import _aio
 from switchover.config import Config, Migration
 from switchover.errors import UsageError
 from switchover.evaluate.engine import (
@@ -343,4 +343,4 @@ def _summary(result: TuneResult) -> str:
 
 def run_tune(cfg: Config, options: TuneOptions | None = None) -> TuneRun:
     """Blocking wrapper of :func:`run_tune_async` (not from inside an event loop)."""
-    return asyncio.run(run_tune_async(cfg, options))
+    return _aio.run(run_tune_async(cfg, options))
