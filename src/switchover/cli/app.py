@@ -22,7 +22,7 @@ _app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
-    rich_markup_mode="rich",
+    rich_markup_mode="markdown",
 )
 
 # Command-group modules. Each exposes ``register(app)``. Add one line per module.
