@@ -8,7 +8,9 @@ import pytest
 from switchover.catalog import Catalog, ModelEntry, get_catalog
 from switchover.catalog.core import replacement_candidates
 from switchover.chat import Usage
+from switchover.config import Migration
 from switchover.errors import UnknownModelError
+from switchover.project.status import old_model_ids
 
 TODAY = date(2026, 11, 26)
 
@@ -178,3 +180,120 @@ def test_cost_on_shipped_prices() -> None:
     usage = Usage(input_tokens=2_000, cached_input_tokens=1_000, output_tokens=500)
     cost = get_catalog().cost("gpt-4o", usage)
     assert cost == pytest.approx((1000 * 2.5 + 1000 * 1.25 + 500 * 10) / 1e6)
+
+
+@pytest.mark.parametrize(
+    ("query", "platform", "ref"),
+    [
+        # The family ID (an alias on the provider's platform) with another platform: that
+        # model's row on the platform, the row "models show" lists under "also on".
+        (
+            "anthropic:claude-sonnet-4-5@bedrock",
+            None,
+            "anthropic:anthropic.claude-sonnet-4-5-20250929-v1:0@bedrock",
+        ),
+        (
+            "claude-sonnet-4-5",
+            "bedrock",
+            "anthropic:anthropic.claude-sonnet-4-5-20250929-v1:0@bedrock",
+        ),
+        (
+            "bedrock:claude-sonnet-4-5",
+            None,
+            "anthropic:anthropic.claude-sonnet-4-5-20250929-v1:0@bedrock",
+        ),
+        (
+            "CLAUDE-SONNET-4-5@bedrock",
+            None,
+            "anthropic:anthropic.claude-sonnet-4-5-20250929-v1:0@bedrock",
+        ),
+        # the dated first-party ID on a platform that spells it without the date
+        ("claude-sonnet-4-5-20250929@azure", None, "anthropic:claude-sonnet-4-5@azure"),
+        # names that were already spelled the platform's way keep their row
+        ("claude-sonnet-4-5@vertex", None, "anthropic:claude-sonnet-4-5@20250929@vertex"),
+        ("openai:gpt-4o@azure", None, "openai:gpt-4o 2024-11-20@azure"),
+    ],
+)
+def test_lookup_on_another_platform_goes_through_the_first_party_row(
+    query: str, platform: str | None, ref: str
+) -> None:
+    cat = get_catalog()
+    found = cat.lookup(query, platform)
+    assert found is not None
+    assert found.ref == ref
+    assert cat.require(query, platform) is found
+
+
+def test_the_platform_row_is_the_one_also_on_lists() -> None:
+    cat = get_catalog()
+    home = cat.require("claude-sonnet-4-5")
+    also = {e.platform: e for e in cat.also_on(home)}
+    assert set(also) == {"azure", "bedrock", "vertex"}
+    for platform, row in also.items():
+        assert cat.lookup(f"anthropic:claude-sonnet-4-5@{platform}") is row
+        assert cat.lookup("claude-sonnet-4-5-20250929", platform) is row
+
+
+def test_lookup_on_another_platform_uses_aliases_and_ids() -> None:
+    cat = Catalog(
+        [
+            entry("fam-2026-01-01", aliases=["fam"], input_per_mtok=1.0),
+            entry("vendor.fam-2026-01-01-v1:0", platform="bedrock"),
+            entry("fam", platform="azure", input_per_mtok=3.0),
+            entry("other", platform="bedrock"),
+        ]
+    )
+    assert cat.require("fam@bedrock").id == "vendor.fam-2026-01-01-v1:0"
+    assert cat.require("openai:fam", "bedrock").id == "vendor.fam-2026-01-01-v1:0"
+    assert cat.require("fam-2026-01-01@azure").id == "fam"
+    assert [e.ref for e in cat.also_on(cat.require("fam"))] == [
+        "openai:vendor.fam-2026-01-01-v1:0@bedrock",
+        "openai:fam@azure",
+    ]
+    # every caller that resolves through the catalog sees the platform's row
+    usage = Usage(input_tokens=1_000_000)
+    assert cat.cost("fam-2026-01-01@azure", usage) == pytest.approx(3.0)
+    assert cat.cost("fam", usage) == pytest.approx(1.0)
+    assert cat.lookup("fam@vertex") is None
+    assert cat.lookup("nothing@bedrock") is None
+
+
+def test_lookup_on_another_platform_feeds_lifecycle_and_chains() -> None:
+    cat = get_catalog()
+    chain = cat.replacement_chain("anthropic:claude-sonnet-4-5@bedrock", today=TODAY)
+    assert chain[0].ref == "anthropic:anthropic.claude-sonnet-4-5-20250929-v1:0@bedrock"
+    assert chain[0].shutdown_date == date(2027, 4, 8)  # Bedrock's date, not Anthropic's
+    # a migration's `from` in switchover.toml resolves the same way (status, scan matching)
+    mig = Migration.model_validate(
+        {"name": "m", "from": "anthropic:claude-sonnet-4-5@bedrock", "to": "claude-sonnet-5-5"}
+    )
+    assert "anthropic.claude-sonnet-4-5-20250929-v1:0" in old_model_ids(mig, cat)
+
+
+@pytest.mark.parametrize(
+    ("query", "platform", "message", "on"),
+    [
+        ("gpt-4o@bedrock", None, "gpt-4o is not offered on bedrock", "azure, openai"),
+        (
+            "anthropic:claude-sonnet-4-5@gemini-api",
+            None,
+            "anthropic:claude-sonnet-4-5 is not offered on gemini-api",
+            "anthropic, azure, bedrock, vertex",
+        ),
+        (
+            "claude-opus-4-6",
+            "vertex",
+            "claude-opus-4-6 is not offered on vertex",
+            "anthropic, azure, bedrock",
+        ),
+    ],
+)
+def test_require_says_a_known_model_is_not_on_the_platform(
+    query: str, platform: str | None, message: str, on: str
+) -> None:
+    with pytest.raises(UnknownModelError) as info:
+        get_catalog().require(query, platform)
+    assert str(info.value).startswith(message)
+    assert "unknown model" not in str(info.value)
+    assert f"in the catalog on: {on}." in (info.value.hint or "")
+    assert info.value.exit_code == 2

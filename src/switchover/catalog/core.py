@@ -133,14 +133,7 @@ class Catalog:
                 return self._index[spaced]
         return []
 
-    def lookup(self, model_id: str, platform: str | None = None) -> ModelEntry | None:
-        """The row for an ID, alias or ref; ``None`` when unknown.
-
-        Without a platform, a provider's own platform wins over Azure/Bedrock/Vertex; a bare
-        Azure model name resolves to its newest version.
-        """
-        provider, model, ref_platform = self._split(model_id)
-        platform = platform or ref_platform
+    def _find(self, provider: str | None, model: str, platform: str | None) -> ModelEntry | None:
         candidates = self._candidates(model)
         if platform:
             candidates = [c for c in candidates if c[1].platform == platform]
@@ -153,16 +146,64 @@ class Catalog:
         # Several Azure (or Vertex) versions of one name: the newest version.
         return max(tied, key=lambda e: (re.split(r"[ @]", e.id)[-1], e.id))
 
+    def _on_platform(self, entry: ModelEntry, platform: str) -> ModelEntry | None:
+        """The row of ``entry``'s model on ``platform`` (the rows "also on" lists)."""
+        if entry.platform == platform:
+            return entry
+        for name in entry.names:  # the ID first, then its aliases
+            found = self._find(entry.provider, name, platform)
+            if found is not None:
+                return found
+        return None
+
+    def lookup(self, model_id: str, platform: str | None = None) -> ModelEntry | None:
+        """The row for an ID, alias or ref; ``None`` when unknown.
+
+        Without a platform, a provider's own platform wins over Azure/Bedrock/Vertex; a bare
+        Azure model name resolves to its newest version. With a platform, a name that is not
+        spelled that way on the platform (``claude-sonnet-4-5@bedrock``) is resolved without
+        the platform first, then that model's row on the platform is taken.
+        """
+        provider, model, ref_platform = self._split(model_id)
+        platform = platform or ref_platform
+        found = self._find(provider, model, platform)
+        if found is None and platform:
+            home = self._find(provider, model, None)
+            if home is not None:
+                found = self._on_platform(home, platform)
+        return found
+
+    def also_on(self, entry: ModelEntry) -> list[ModelEntry]:
+        """The same model's rows on other platforms, in catalog order."""
+        return [
+            e for e in self.entries if e is not entry and self._on_platform(entry, e.platform) is e
+        ]
+
     def require(self, model_id: str, platform: str | None = None) -> ModelEntry:
-        """Like :meth:`lookup` but raises :class:`UnknownModelError` with suggestions."""
+        """Like :meth:`lookup` but raises :class:`UnknownModelError` with suggestions.
+
+        When the model is known but not offered on the platform asked for, the error says so
+        and names the platforms it is on.
+        """
         entry = self.lookup(model_id, platform)
         if entry is not None:
             return entry
-        elsewhere = self.lookup(model_id) if platform else None
-        if elsewhere is not None:
-            platforms = sorted({e.platform for _, e in self._candidates(self._split(model_id)[1])})
-            exc = UnknownModelError(f"{model_id}@{platform}")
-            exc.hint = f"{model_id} is in the catalog on: {', '.join(platforms)}."
+        provider, model, ref_platform = self._split(model_id)
+        platform = platform or ref_platform
+        home = self._find(provider, model, None) if platform else None
+        if home is not None and platform is not None:
+            platforms = {home.platform} | {e.platform for e in self.also_on(home)}
+            platforms |= {
+                e.platform for _, e in self._candidates(model) if e.provider == home.provider
+            }
+            name = f"{provider}:{model}" if provider else model
+            exc = UnknownModelError(f"{name}@{platform}")
+            exc.message = f"{name} is not offered on {platform} in the catalog"
+            known_as = "" if home.id.lower() == model.lower() else f" ({home.id})"
+            exc.hint = (
+                f"{name}{known_as} is in the catalog on: {', '.join(sorted(platforms))}. Pick"
+                " one of those platforms, or add the row under [catalog] in switchover.toml."
+            )
             raise exc
         raise UnknownModelError(model_id, suggestions=self.suggest(model_id))
 

@@ -208,11 +208,7 @@ def show_model(
     rules = _rules(entry, catalog)
     target = chain[-1] if len(chain) > 1 else None
     target_rules = _rules(target, catalog) if target is not None else None
-    also = [
-        e.ref
-        for e in catalog.entries
-        if e is not entry and catalog.lookup(entry.id, e.platform) is e
-    ]
+    also = [e.ref for e in catalog.also_on(entry)]
     if as_json:
         data = entry.to_json()
         data.update(
