@@ -58,7 +58,7 @@ def gateway(
     nothing else changes."""
     from switchover.gateway import GatewaySettings, create_gateway_app, run_gateway
     from switchover.gateway.server import run_workers
-    from switchover.gateway.upstream import missing_key_warnings
+    from switchover.gateway.upstream import missing_key_warnings, proxy_lines
 
     cfg = load_config(config)
     token = os.environ.get(admin_token_env) or None
@@ -98,6 +98,8 @@ def gateway(
     app = create_gateway_app(cfg, settings)
     for line in missing_key_warnings(app.upstreams):
         console.print(f"[yellow]warning:[/] {escape(line)}", highlight=False)
+    for line in proxy_lines(app.upstreams):
+        logging.getLogger("switchover.gateway").info("%s", line)
     names = ", ".join(app.routes.model_names())
     run_gateway(app, host, port, log_level=log_level, announce=_announcer(f"routing: {names}"))
 

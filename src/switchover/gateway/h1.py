@@ -6,6 +6,11 @@ connections per upstream, writes the request in one call, parses the status line
 headers, and yields the body as it arrives (Content-Length, chunked, or until close).
 A request on a reused connection that the upstream had closed is retried once on a fresh
 connection (nothing of the answer was received, so it is safe).
+
+Like httpx, the pool honours ``HTTPS_PROXY`` / ``HTTP_PROXY`` / ``ALL_PROXY`` / ``NO_PROXY``
+(:mod:`switchover.gateway._proxyenv`), decided once when the pool is made: through an HTTP
+proxy an ``http://`` upstream gets absolute-form requests, an ``https://`` upstream a
+``CONNECT`` tunnel with TLS inside; either way connections are pooled as usual.
 """
 
 from __future__ import annotations
@@ -17,7 +22,17 @@ import ssl
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
-__all__ = ["H1Pool", "H1Response", "UpstreamTimeout", "UpstreamUnavailable"]
+from switchover.errors import redact
+from switchover.gateway._proxyenv import ProxyURL, proxy_for
+
+__all__ = [
+    "H1Pool",
+    "H1Response",
+    "ProxyRefused",
+    "UpstreamTimeout",
+    "UpstreamUnavailable",
+    "open_tunnel",
+]
 
 _CRLF2 = b"\r\n\r\n"
 
@@ -28,6 +43,11 @@ class UpstreamUnavailable(Exception):
 
 class UpstreamTimeout(Exception):
     """No answer (or no next bytes of it) within the timeout."""
+
+
+class ProxyRefused(UpstreamUnavailable):
+    """The proxy answered ``CONNECT`` (or, for an ``http://`` upstream, the request) with a
+    non-2xx status, e.g. 407 when it wants credentials."""
 
 
 class _Conn:
@@ -153,6 +173,24 @@ class H1Pool:
         self.max_idle = max_idle
         self._idle: list[_Conn] = []
         self._ssl = ssl.create_default_context() if self.tls else None
+        #: The proxy from the environment, read once here (None: direct connections).
+        self.proxy: ProxyURL | None = proxy_for(base_url)
+        # Through a proxy, an http:// upstream gets absolute-form request targets and the
+        # proxy's credentials on every request; https:// tunnels carry them on CONNECT.
+        self._absolute = self.proxy is not None and not self.tls
+        target = self.prefix
+        lines = b"host: %s\r\n" % self.host_header
+        if self._absolute and self.proxy is not None:
+            target = f"http://{self.host_header.decode()}{self.prefix}"
+            if self.proxy.auth is not None:
+                lines += b"proxy-authorization: %s\r\n" % self.proxy.auth
+        self._target = target
+        self._head_lines = lines
+
+    def __repr__(self) -> str:
+        via = f" via proxy {self.proxy.display}" if self.proxy is not None else ""
+        scheme = "https" if self.tls else "http"
+        return f"H1Pool({scheme}://{self.host}:{self.port}{via})"
 
     def put(self, conn: _Conn) -> None:
         if len(self._idle) < self.max_idle:
@@ -161,6 +199,8 @@ class H1Pool:
             conn.close()
 
     async def _connect(self) -> _Conn:
+        if self.proxy is not None:
+            return await self._connect_via(self.proxy)
         try:
             async with asyncio.timeout(self.connect_timeout_s):
                 reader, writer = await asyncio.open_connection(
@@ -174,19 +214,47 @@ class H1Pool:
             raise UpstreamTimeout from None
         except OSError as exc:
             raise UpstreamUnavailable(exc.strerror or type(exc).__name__) from None
-        sock = writer.get_extra_info("socket")
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        _nodelay(writer)
         return _Conn(reader, writer)
+
+    async def _connect_via(self, proxy: ProxyURL) -> _Conn:
+        """A connection through ``proxy``: plain to the proxy for an ``http://`` upstream,
+        a ``CONNECT`` tunnel with TLS inside for an ``https://`` one."""
+        if not proxy.supported:
+            raise UpstreamUnavailable(
+                f"proxy {proxy.display}: {proxy.scheme}:// proxies are not supported by the "
+                "gateway (use an http:// proxy URL)"
+            )
+        writer: asyncio.StreamWriter | None = None
+        try:
+            async with asyncio.timeout(self.connect_timeout_s):
+                if not self.tls:
+                    reader, writer = await _open_proxy(proxy, limit=1 << 20)
+                else:
+                    reader, writer = await open_tunnel(proxy, self.host, self.port, limit=1 << 20)
+                _nodelay(writer)
+                if self.tls:
+                    ctx = self._ssl or ssl.create_default_context()
+                    await writer.start_tls(ctx, server_hostname=self.host)
+                return _Conn(reader, writer)
+        except UpstreamUnavailable:
+            raise  # nothing left open; the message names the proxy already
+        except BaseException as exc:
+            if writer is not None:
+                writer.close()
+            if isinstance(exc, TimeoutError):
+                raise UpstreamTimeout from None
+            if isinstance(exc, OSError):  # ssl.SSLError included: TLS inside the tunnel
+                what = exc.strerror or str(exc) or type(exc).__name__
+                raise UpstreamUnavailable(f"through proxy {proxy.display}: {what}") from None
+            raise
 
     async def request(
         self, method: bytes, path: str, headers: list[tuple[bytes, bytes]], body: bytes
     ) -> H1Response:
         """Send one request and read the status line and headers."""
         head = [
-            b"%s %s HTTP/1.1\r\nhost: %s\r\n"
-            % (method, (self.prefix + path).encode(), self.host_header)
+            b"%s %s HTTP/1.1\r\n%s" % (method, (self._target + path).encode(), self._head_lines)
         ]
         for k, v in headers:
             head.append(b"%s: %s\r\n" % (k, v))
@@ -213,7 +281,14 @@ class H1Pool:
             except BaseException:
                 conn.close()
                 raise
-            return self._parse(conn, raw)
+            resp = self._parse(conn, raw)
+            if self._absolute and resp.status == 407 and self.proxy is not None:
+                resp.close()  # from the proxy itself: upstream APIs never ask for it
+                raise ProxyRefused(
+                    f"proxy {self.proxy.display} refused the request: "
+                    "407 Proxy Authentication Required"
+                )
+            return resp
         raise UpstreamUnavailable("the upstream closed the connection")  # pragma: no cover
 
     def _parse(self, conn: _Conn, raw: bytes) -> H1Response:
@@ -234,3 +309,54 @@ class H1Pool:
         idle, self._idle = self._idle, []
         for c in idle:
             c.close()
+
+
+def _nodelay(writer: asyncio.StreamWriter) -> None:
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+async def _open_proxy(
+    proxy: ProxyURL, *, limit: int
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    try:
+        return await asyncio.open_connection(proxy.host, proxy.port, limit=limit)
+    except OSError as exc:
+        raise UpstreamUnavailable(
+            f"cannot connect to proxy {proxy.display}: {exc.strerror or type(exc).__name__}"
+        ) from None
+
+
+async def open_tunnel(
+    proxy: ProxyURL, host: str, port: int, *, limit: int = 1 << 16
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A TCP tunnel to ``host:port`` through ``proxy`` (``CONNECT``, with the proxy's
+    credentials when it has some). ProxyRefused when the proxy answers other than 2xx; the
+    caller starts TLS over the returned streams (or, in tests, talks plain HTTP)."""
+    reader, writer = await _open_proxy(proxy, limit=limit)
+    authority = (f"[{host}]" if ":" in host else host).encode() + b":%d" % port
+    auth = b"proxy-authorization: %s\r\n" % proxy.auth if proxy.auth is not None else b""
+    try:
+        writer.write(b"CONNECT %s HTTP/1.1\r\nhost: %s\r\n%s\r\n" % (authority, authority, auth))
+        raw = await reader.readuntil(_CRLF2)
+    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, OSError):
+        writer.close()
+        raise UpstreamUnavailable(
+            f"proxy {proxy.display} closed the connection on CONNECT {authority.decode()}"
+        ) from None
+    except BaseException:
+        writer.close()
+        raise
+    line = raw.split(b"\r\n", 1)[0]
+    parts = line.split(b" ", 2)
+    status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+    if not 200 <= status < 300:
+        writer.close()
+        reason = redact(parts[2].decode("latin-1")[:80]) if len(parts) > 2 else ""
+        raise ProxyRefused(
+            f"proxy {proxy.display} refused CONNECT {authority.decode()}: "
+            f"{status or 'malformed answer'} {reason}".rstrip()
+        )
+    return reader, writer

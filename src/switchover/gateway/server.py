@@ -20,7 +20,7 @@ import uvicorn
 from switchover.errors import UsageError
 from switchover.gateway.app import GatewayApp, create_gateway_app
 from switchover.gateway.settings import GatewaySettings
-from switchover.gateway.upstream import missing_key_warnings
+from switchover.gateway.upstream import missing_key_warnings, proxy_lines
 
 __all__ = [
     "app_from_env",
@@ -214,6 +214,8 @@ def app_from_env() -> GatewayApp:
     app = create_gateway_app(load_config(spec["config"]), settings)
     for line in missing_key_warnings(app.upstreams):
         _log.warning("warning: %s", line)
+    for line in proxy_lines(app.upstreams):
+        _log.info("%s", line)
     app.use_recorder_process()
     freeze_heap()
     return app

@@ -18,7 +18,7 @@ from switchover.errors import AuthError
 from switchover.gateway.h1 import H1Pool
 from switchover.providers.base import Provider, ProviderSettings, create_provider
 
-__all__ = ["PASS_PATHS", "Upstream", "build_upstreams", "missing_key_warnings"]
+__all__ = ["PASS_PATHS", "Upstream", "build_upstreams", "missing_key_warnings", "proxy_lines"]
 
 #: Client API -> path appended to an OpenAI-family base URL for pass-through.
 PASS_PATHS: dict[str, str] = {
@@ -131,6 +131,27 @@ def missing_key_warnings(upstreams: dict[str, Upstream]) -> list[str]:
         for name, up in upstreams.items()
         if up.missing_key_env is not None
     ]
+
+
+def proxy_lines(upstreams: dict[str, Upstream]) -> list[str]:
+    """One line per upstream reached through a proxy from the environment (``HTTPS_PROXY``
+    and the like), naming the proxy by host:port only, never its credentials. The decoded
+    path's httpx clients read the same variables."""
+    lines = []
+    for name, up in upstreams.items():
+        proxy = up.pool.proxy
+        if not up.base_url or proxy is None:
+            continue
+        line = (
+            f"upstream {name!r} ({up.pool.host}:{up.pool.port}) goes through proxy {proxy.display}"
+        )
+        if not proxy.supported:
+            line += (
+                f", but {proxy.scheme}:// proxies are not supported on the pass-through path "
+                "(its requests will fail with 502): use an http:// proxy URL"
+            )
+        lines.append(line)
+    return lines
 
 
 def build_upstreams(
