@@ -559,3 +559,148 @@ async def test_a_wrong_number_of_vectors_is_an_error_for_those_cases() -> None:
     )
     await metric.score(_case(), cr)
     assert "1 embeddings for 2 texts" in cr.candidate_outputs[0].checks[METRIC].detail
+
+
+# -- money: the embedding calls in the estimate, the spend and the budget ---------------------
+
+PRICED = "sim:gemini-embedding-2"  # the catalog's input price: $0.20 per million tokens
+EMB_PRICE = 0.2 / 1_000_000
+
+
+def _unpriced_arms(path: Path) -> Path:
+    """The plan's arms on models the catalog does not price: only embeddings cost money."""
+    text = path.read_text().replace('"sim:gpt-4o"', '"sim:gpt-house-a"')
+    path.write_text(text.replace('"sim:gpt-4o-new"', '"sim:gpt-house-b"'))
+    return path
+
+
+def test_the_estimate_prices_the_embedding_calls(tmp_path: Path) -> None:
+    path = _unpriced_arms(_write(tmp_path, n=24, embeddings=PRICED))
+    plan = plan_evaluation(load_config(path), EvalOptions(providers={"sim": CountingSim()}))
+    e = plan.estimate
+    # every live answer (24 cases x 2 arms) at its expected 400 output tokens ...
+    assert e.embedding_model == PRICED
+    assert e.embedding_texts == 48
+    assert e.embedding_input_tokens == 48 * 400
+    assert e.embedding_cost_usd == pytest.approx(48 * 400 * EMB_PRICE)
+    # ... in the totals: the arms are unpriced, so the embeddings are the whole estimate
+    assert e.cost_usd == pytest.approx(48 * 400 * EMB_PRICE)
+    assert e.max_cost_usd == pytest.approx(48 * 4096 * EMB_PRICE)  # answers at their limit
+    assert PRICED not in e.unpriced_models
+    # repeats embed every answer
+    plan2 = plan_evaluation(
+        load_config(path), EvalOptions(providers={"sim": CountingSim()}, repeats=3)
+    )
+    assert plan2.estimate.embedding_texts == 48 * 3
+    assert plan2.estimate.embedding_cost_usd == pytest.approx(3 * 48 * 400 * EMB_PRICE)
+
+
+def test_the_estimate_counts_recorded_answers_by_their_text(tmp_path: Path) -> None:
+    path = _unpriced_arms(_write(tmp_path, n=4, embeddings=PRICED))
+    rows = [json.loads(line) for line in (tmp_path / "data.jsonl").read_text().splitlines()]
+    for row in rows:
+        row["response"] = {"model": "gpt-house-a", "text": "x" * 400}  # a recorded baseline
+    (tmp_path / "data.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    plan = plan_evaluation(load_config(path), EvalOptions(providers={"sim": CountingSim()}))
+    e = plan.estimate
+    assert e.cached_or_replayed == 4
+    assert e.embedding_texts == 4 + 4  # the recorded baseline + the live candidate
+    assert e.embedding_input_tokens == 4 * 100 + 4 * 400  # 400 characters = 100 tokens
+
+
+def test_an_unpriced_embedding_model_says_price_unknown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write(tmp_path, n=12)  # sim:text-embedding-3-small: no price in the catalog
+    plan = plan_evaluation(load_config(path), EvalOptions(providers={"sim": CountingSim()}))
+    e = plan.estimate
+    assert e.embedding_texts == 24
+    assert e.embedding_cost_usd is None
+    assert "sim:text-embedding-3-small" in e.unpriced_models
+    off = plan_evaluation(load_config(path), EvalOptions(embeddings=""))
+    assert e.cost_usd == pytest.approx(off.estimate.cost_usd)  # nothing added for it
+    with pytest.raises(SystemExit) as info:
+        main(["eval", "-c", str(path), "--dry-run"])
+    assert info.value.code in (0, None)
+    out = " ".join(capsys.readouterr().out.split())
+    assert "semantic_similarity: embeddings by sim:text-embedding-3-small: 24 answer(s)" in out
+    assert "~9,600 input tokens, price unknown" in out
+    assert "no catalog price for:" in out
+    assert "sim:text-embedding-3-small" in out
+    with pytest.raises(SystemExit):
+        main(["eval", "-c", str(path), "--dry-run", "--embeddings", PRICED])
+    out = " ".join(capsys.readouterr().out.split())
+    assert f"embeddings by {PRICED}: 24 answer(s), ~9,600 input tokens, ~$0.0019" in out
+    assert "not in the estimate" not in out
+
+
+async def test_embedding_calls_are_spent_and_free_when_cached(tmp_path: Path) -> None:
+    path = _unpriced_arms(_write(tmp_path, n=24, embeddings=PRICED))
+    sim = CountingSim()
+    options = EvalOptions(
+        providers={"base": Answering(_base_answer), "cand": Answering(_unrelated), "sim": sim},
+        n_resamples=2000,
+    )
+    plan = plan_evaluation(load_config(path), options)
+    report = await execute(plan)
+    assert plan.similarity is not None
+    embedder = plan.similarity.embedder
+    assert isinstance(embedder, ProviderEmbedder)
+    assert embedder.input_tokens > 0
+    spent = embedder.input_tokens * EMB_PRICE
+    assert plan.stats is not None
+    assert plan.stats.embedding_calls == sim.embed_calls >= 1
+    assert plan.stats.embedding_usd == pytest.approx(spent)
+    assert report.meta.cost_usd == pytest.approx(round(spent, 6))  # the arms are free
+    # a re-run reads every vector from the cache: no call, no money
+    again = CountingSim()
+    options.providers["sim"] = again
+    options.fresh = True
+    plan = plan_evaluation(load_config(path), options)
+    rerun = await execute(plan)
+    assert again.embed_calls == 0
+    assert plan.stats is not None
+    assert plan.stats.embedding_usd == 0.0
+    assert rerun.meta.cost_usd == 0.0
+
+
+async def test_max_cost_stops_cleanly_on_embedding_spend(tmp_path: Path) -> None:
+    path = _unpriced_arms(_write(tmp_path, n=24, embeddings=PRICED))
+    providers: dict[str, Provider] = {
+        "base": Answering(_base_answer),
+        "cand": Answering(_unrelated),
+        "sim": CountingSim(),
+    }
+    # one case at a time (each case's answers are one embedding call of ~40 tokens)
+    options = EvalOptions(providers=providers, n_resamples=2000, workers=1, max_cost_usd=2e-5)
+    plan = plan_evaluation(load_config(path), options)
+    report = await execute(plan)
+    assert plan.stats is not None
+    assert plan.stats.budget_stopped
+    assert 0 < report.meta.n_cases < 24
+    assert plan.stats.embedding_usd >= 2e-5  # stopped once reached, not before
+    assert any("stopped at the cost limit" in w for w in report.warnings)
+    done = report.meta.n_cases
+    # the stopped cases were not stored half-scored: a run without the limit finishes them,
+    # and pays only for the texts it has not embedded yet
+    providers["sim"] = rest = CountingSim()
+    plan = plan_evaluation(
+        load_config(path), EvalOptions(providers=providers, n_resamples=2000, workers=1)
+    )
+    full = await execute(plan)
+    assert full.meta.n_cases == 24
+    assert plan.stats is not None
+    assert plan.stats.resumed == done
+    assert all(METRIC in o.checks for r in full.cases for o in r.candidate_outputs)
+    assert rest.texts <= 2 * (24 - done) + 2  # at most the case cut off by the limit again
+
+
+def test_offline_and_unknown_embedders_cost_nothing() -> None:
+    from switchover.evaluate.engine import _estimate
+    from switchover.evaluate.runner import BASELINE, Arm
+
+    case = Case(id="x", request=ChatRequest(model="m", messages=[Message.user("hi")]))
+    arms = [Arm(label=BASELINE, model="m", provider=CountingSim()), Arm("c", "m", CountingSim())]
+    e = _estimate([case], arms, 1, None, SemanticSimilarity(FixedEmbedder({})))
+    assert e.embedding_model == "fixed"
+    assert (e.embedding_texts, e.embedding_input_tokens, e.embedding_cost_usd) == (0, 0, 0.0)

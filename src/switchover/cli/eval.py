@@ -85,8 +85,19 @@ def _print_estimate(plan: EvalPlan, max_cost: float | None) -> None:
         console.print(f"[dim]no catalog price for: {', '.join(e.unpriced_models)}[/]")
     if plan.similarity is not None:
         label = plan.similarity.embedder.label
-        how = "offline" if label.startswith("local:") else "not in the estimate; cached"
-        console.print(f"semantic_similarity: embeddings by {label} ({how})")
+        if label.startswith("local:"):
+            how = " (offline, no cost)"
+        else:
+            price = (
+                "price unknown (no catalog price; not in the estimate)"
+                if e.embedding_cost_usd is None
+                else f"~${e.embedding_cost_usd:.4f} (in the estimate)"
+            )
+            how = (
+                f": {e.embedding_texts} answer(s), ~{e.embedding_input_tokens:,} input tokens, "
+                f"{price}; cached embeddings are free"
+            )
+        console.print(f"semantic_similarity: embeddings by {label}{how}", soft_wrap=True)
     if max_cost is not None:
         console.print(f"budget: --max-cost ${max_cost:.2f} (the run stops cleanly when reached)")
     console.print(f"[dim]run id {plan.run_id} (a re-run resumes it)[/]")

@@ -13,6 +13,11 @@ Enable it with ``embeddings = "openai:text-embedding-3-small"`` in ``[migrations
   ``switchover[embeddings]`` extra. It embeds ~20,000 answers a second on one core, so it is
   not cached.
 
+Money: an API embedder prices the input tokens each call reports (estimated at ~4 characters
+a token when the API reports none, as Gemini's) at the catalog's input price of the model
+(``spent_usd``), and sends nothing once the run's budget is reached
+(:class:`EmbeddingBudgetReached`); cached vectors and the local backend cost nothing.
+
 The metric, per case (see docs/evaluation.md, "Semantic similarity"): ``B`` is the set of the
 baseline's answers (its successful outputs, plus the case's recorded answer when the outputs
 are live ones). Similarity ``sim(x, y)`` is the cosine of the embeddings clipped to [0, 1]
@@ -33,6 +38,7 @@ import asyncio
 import base64
 import hashlib
 import json
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,9 +46,9 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
-from switchover.chat import ChatResponse
+from switchover.chat import ChatResponse, Usage
 from switchover.errors import AuthError, ModelNotFoundError, ProviderError, UsageError, redact
-from switchover.evaluate.cache import CACHE_VERSION, ResponseCache
+from switchover.evaluate.cache import CACHE_VERSION, Pricer, ResponseCache
 from switchover.evaluate.results import ArmOutput, Case, CaseResult, CheckResult, MetricSpec
 from switchover.modelref import parse_model_ref
 from switchover.providers.base import Provider
@@ -53,12 +59,14 @@ __all__ = [
     "MAX_CHARS",
     "METRIC",
     "Embedder",
+    "EmbeddingBudgetReached",
     "EmbeddingSpec",
     "LocalEmbedder",
     "ProviderEmbedder",
     "SemanticSimilarity",
     "answer_text",
     "build_similarity",
+    "embedding_tokens",
     "parse_embeddings",
     "similarity_spec",
 ]
@@ -125,12 +133,24 @@ def parse_embeddings(value: str) -> EmbeddingSpec:
     return EmbeddingSpec(ref=text, backend="provider", model=ref.model)
 
 
+def embedding_tokens(text: str) -> int:
+    """Input tokens of one text sent for embedding (cut to ``MAX_CHARS``), by the usual rule
+    of thumb of about 4 characters a token: for estimates, and for APIs that report none."""
+    return max(1, math.ceil(len(text[:MAX_CHARS]) / 4))
+
+
+class EmbeddingBudgetReached(Exception):
+    """An embedding call was not sent: the run's budget (``--max-cost``) is spent."""
+
+
 class Embedder(Protocol):
-    """Turns texts into unit vectors (rows of the returned array, in order)."""
+    """Turns texts into unit vectors (rows of the returned array, in order). ``spent_usd``:
+    money spent on embedding calls so far (catalog price; 0 when offline or unpriced)."""
 
     label: str
     calls: int
     cached: int
+    spent_usd: float
 
     def use_cache(self, cache: ResponseCache) -> None: ...
 
@@ -174,6 +194,7 @@ class LocalEmbedder:
         self.label = f"local:{model}"
         self.calls = 0
         self.cached = 0
+        self.spent_usd = 0.0  # offline: free
         self._model = _load_wordllama()
 
     def use_cache(self, cache: ResponseCache) -> None:
@@ -201,7 +222,13 @@ class ProviderEmbedder:
     Store reads are batched the same way: the texts asked for by the cases running at the
     same moment are looked up in one query. Texts asked for while a batch is filling
     (``linger_s``) or in flight are sent once; ``calls`` counts the provider calls made,
-    ``cached`` the texts answered from the store."""
+    ``cached`` the texts answered from the store.
+
+    ``spent_usd`` prices each call's input tokens (as reported, else estimated with
+    :func:`embedding_tokens`) at the catalog's price of ``price_model`` (default: the label);
+    ``unpriced`` says the catalog had no price. ``may_spend`` (set by the runner) is asked
+    before a text goes to the API; when it says no, the callers get
+    :class:`EmbeddingBudgetReached`."""
 
     def __init__(
         self,
@@ -212,11 +239,17 @@ class ProviderEmbedder:
         label: str = "",
         batch_size: int | None = None,
         linger_s: float = 0.002,
+        price_model: str | None = None,
     ) -> None:
         self.provider = provider
         self.model = model
         self.upstream = upstream
         self.label = label or f"{provider.name}:{model}"
+        self.price_model = price_model or self.label
+        self.pricer = Pricer()
+        self.spent_usd = 0.0
+        self.unpriced = False
+        self.may_spend: Callable[[], bool] | None = None
         self.batch_size = max(1, batch_size or provider.max_embed_batch)
         self.linger_s = linger_s
         self.cache: ResponseCache | None = None
@@ -304,6 +337,9 @@ class ProviderEmbedder:
         if waiting is not None:  # already queued or in flight
             waiting.extend(futs)
             return
+        if self.may_spend is not None and not self.may_spend():
+            _settle(futs, EmbeddingBudgetReached(f"{self.label}: the cost limit is reached"))
+            return
         self._waiters[text] = list(futs)
         self._queue.append(text)
         if len(self._queue) >= self.batch_size:
@@ -338,7 +374,13 @@ class ProviderEmbedder:
             self._fail(batch, exc)
             return
         self.calls += 1
-        self.input_tokens += res.input_tokens
+        tokens = res.input_tokens or sum(embedding_tokens(t) for t in batch)
+        self.input_tokens += tokens
+        cost = self.pricer.cost(self.price_model, Usage(input_tokens=tokens))
+        if cost is None:
+            self.unpriced = True
+        else:
+            self.spent_usd += cost
         store = self.cache.store if self.cache is not None else None
         if store is not None:
             store.cache_put_many(
@@ -427,8 +469,8 @@ class SemanticSimilarity:
         unique = list(dict.fromkeys(t for t in texts if t))
         try:
             matrix = await self.embedder.embed(unique)
-        except (AuthError, UsageError):
-            raise  # systematic: every case would fail the same way
+        except (AuthError, UsageError, EmbeddingBudgetReached):
+            raise  # systematic (every case would fail the same way), or the budget is spent
         except ProviderError as exc:
             self._set_all(outputs, _na(redact(f"embedding failed: {exc.message}")))
             return

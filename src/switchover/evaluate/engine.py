@@ -42,7 +42,14 @@ from switchover.evaluate.cache import (
 )
 from switchover.evaluate.checks import DEFAULT_CHECKS, Check, resolve_checks
 from switchover.evaluate.datasets import Dataset, load_datasets
-from switchover.evaluate.embedding import SemanticSimilarity, build_similarity
+from switchover.evaluate.embedding import (
+    MAX_CHARS,
+    ProviderEmbedder,
+    SemanticSimilarity,
+    answer_text,
+    build_similarity,
+    embedding_tokens,
+)
 from switchover.evaluate.judge import DEFAULT_RUBRIC, Judge, Rubric, judge_family_warnings
 from switchover.evaluate.ratelimit import RateLimiter
 from switchover.evaluate.results import Assertion, Case, EvalReport, MetricSpec, RunMeta
@@ -125,6 +132,11 @@ class EvalOptions:
 
 @dataclass
 class CostEstimate:
+    """What the live calls should cost. ``cost_usd`` and ``max_cost_usd`` include the
+    embedding calls of ``semantic_similarity`` (``embedding_*``: the answers to embed, their
+    input tokens and their cost; ``embedding_cost_usd`` is ``None`` when the embedding model
+    has no catalog price, 0 for the offline backend)."""
+
     calls: int
     cached_or_replayed: int
     input_tokens: int
@@ -132,6 +144,10 @@ class CostEstimate:
     cost_usd: float
     max_cost_usd: float
     unpriced_models: list[str] = field(default_factory=list)
+    embedding_model: str | None = None
+    embedding_texts: int = 0
+    embedding_input_tokens: int = 0
+    embedding_cost_usd: float | None = 0.0
 
 
 @dataclass
@@ -306,14 +322,27 @@ def _run_id(plan_bits: dict[str, Any]) -> str:
     return "eval-" + digest.hexdigest()[:16]
 
 
+_EMBED_CAP = MAX_CHARS // 4  # tokens of the longest text sent for embedding
+
+
 def _estimate(
-    cases: Sequence[Case], arms: Sequence[Arm], repeats: int, judge_model: str | None
+    cases: Sequence[Case],
+    arms: Sequence[Arm],
+    repeats: int,
+    judge_model: str | None,
+    similarity: SemanticSimilarity | None = None,
 ) -> CostEstimate:
-    """Calls, tokens and catalog cost of the live calls (recordings cost nothing)."""
+    """Calls, tokens and catalog cost of the live calls (recordings cost nothing), and of
+    embedding the answers for ``semantic_similarity`` through an API: every answer of every
+    arm (expected output tokens of a live call, the text of a recorded one) plus a case's
+    recorded answer next to a live baseline, at the embedding model's input price."""
     est = CostEstimate(0, 0, 0, 0, 0.0, 0.0)
     unpriced: set[str] = set()
     pricer = Pricer()
     judge = _bare(judge_model) if judge_model else None
+    embedder = similarity.embedder if similarity is not None else None
+    embed = isinstance(embedder, ProviderEmbedder)
+    emb_tokens = emb_max = 0
     for case in cases:
         inp: int | None = None  # every arm is estimated on the case's own request
         for arm in arms:
@@ -325,6 +354,10 @@ def _estimate(
                 recorded = case.recorded.get(arm.label)
             if recorded is not None or arm.provider is None:
                 est.cached_or_replayed += recorded is not None
+                if embed and recorded is not None:
+                    n = embedding_tokens(answer_text(recorded))
+                    est.embedding_texts += 1
+                    emb_tokens, emb_max = emb_tokens + n, emb_max + n
                 continue
             if inp is None:
                 inp = estimate_input_tokens(case.request)
@@ -338,6 +371,15 @@ def _estimate(
             est.calls += repeats
             est.input_tokens += e.input_tokens * repeats
             est.output_tokens += e.output_tokens * repeats
+            if embed:
+                est.embedding_texts += repeats
+                emb_tokens += min(e.output_tokens, _EMBED_CAP) * repeats
+                emb_max += min(e.output_cap, _EMBED_CAP) * repeats
+                if arm.label == BASELINE and case.baseline_response is not None:
+                    # a live baseline is also compared with the case's recorded answer
+                    n = embedding_tokens(answer_text(case.baseline_response))
+                    est.embedding_texts += 1
+                    emb_tokens, emb_max = emb_tokens + n, emb_max + n
             if e.cost_usd is None:
                 unpriced.add(arm.model)
             else:
@@ -357,6 +399,18 @@ def _estimate(
             else:
                 est.cost_usd += c * n
                 est.max_cost_usd += c * n
+    if embedder is not None:
+        est.embedding_model = embedder.label
+    if isinstance(embedder, ProviderEmbedder):
+        est.embedding_input_tokens = emb_tokens
+        c = pricer.cost(embedder.price_model, Usage(input_tokens=emb_tokens))
+        worst = pricer.cost(embedder.price_model, Usage(input_tokens=emb_max))
+        est.embedding_cost_usd = c
+        if c is None or worst is None:
+            unpriced.add(embedder.label)
+        else:
+            est.cost_usd += c
+            est.max_cost_usd += worst
     est.unpriced_models = sorted(unpriced)
     return est
 
@@ -531,7 +585,7 @@ def plan_evaluation(cfg: Config, options: EvalOptions | None = None) -> EvalPlan
         ):
             url = "sqlite:///" + str(cfg.path.parent / url[len("sqlite:///") :])
         store, owns = open_store(url), True
-    estimate = _estimate(cases, arms, repeats, judge_model)
+    estimate = _estimate(cases, arms, repeats, judge_model, similarity)
     return EvalPlan(
         migration=mig,
         dataset=dataset,
@@ -615,6 +669,7 @@ def _report(
             cost += sum(o.cost_usd or 0.0 for o in r.baseline)
         cost += sum(o.cost_usd or 0.0 for o in r.candidate_outputs)
     cost += stats.judge_usd  # live judge calls (cached ones cost nothing)
+    cost += stats.embedding_usd  # live embedding calls (cached or offline: nothing)
     meta = RunMeta(
         run_id=plan.run_id,
         created=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),

@@ -43,7 +43,11 @@ from switchover.evaluate.cache import (
     estimate_input_tokens,
 )
 from switchover.evaluate.checks import Check, check_case
-from switchover.evaluate.embedding import SemanticSimilarity
+from switchover.evaluate.embedding import (
+    EmbeddingBudgetReached,
+    ProviderEmbedder,
+    SemanticSimilarity,
+)
 from switchover.evaluate.judge import Judge
 from switchover.evaluate.ratelimit import RateLimiter
 from switchover.evaluate.results import ArmOutput, Case, CaseResult, ErrorInfo
@@ -101,6 +105,8 @@ class RunStats:
     rate_limited: int = 0  # 429s that reached the runner
     judge_calls: int = 0  # live judge calls (cached ones are free)
     judge_usd: float = 0.0
+    embedding_calls: int = 0  # live embedding calls (cached and offline ones are free)
+    embedding_usd: float = 0.0
     adaptation_warnings: list[str] = field(default_factory=list)
 
 
@@ -218,6 +224,9 @@ class Runner:
         self.similarity = similarity  # embeddings go through the same cache
         if similarity is not None:
             similarity.use_cache(self.cache)
+            if isinstance(similarity.embedder, ProviderEmbedder):
+                # no embedding call once the budget is spent (the case is left for later)
+                similarity.embedder.may_spend = lambda: not self._over_budget()
         self.max_cost_usd = max_cost_usd
         self.workers = workers or max(4, max(a.max_concurrency for a in self.arms))
         self.rate_limit_retries = rate_limit_retries
@@ -241,9 +250,11 @@ class Runner:
     # -- one call ---------------------------------------------------------------------------
     @property
     def spent_usd(self) -> float:
-        """Money spent on live calls so far, the judge's included."""
+        """Money spent on live calls so far, the judge's and the embeddings' included."""
         judge = self.judge.provider if self.judge is not None else None
         extra = judge.spent_usd if isinstance(judge, CachedProvider) else 0.0
+        if self.similarity is not None:
+            extra += self.similarity.embedder.spent_usd
         return self.stats.spent_usd + extra
 
     def _over_budget(self) -> bool:
@@ -521,7 +532,10 @@ class Runner:
             if self.judge is not None:
                 cr.judge = await self._judge(case, cr)
             if self.similarity is not None:
-                await self.similarity.score(case, cr)
+                try:
+                    await self.similarity.score(case, cr)
+                except EmbeddingBudgetReached:
+                    return None  # stopped by the budget: the case is done by a later run
             results.append(cr)
         return results
 
@@ -632,4 +646,9 @@ class Runner:
             self._flush()
             if isinstance(judge, CachedProvider):
                 self.stats.judge_calls, self.stats.judge_usd = judge.calls, judge.spent_usd
+            if self.similarity is not None:
+                embedder = self.similarity.embedder
+                if isinstance(embedder, ProviderEmbedder):
+                    self.stats.embedding_calls = embedder.calls
+                self.stats.embedding_usd = embedder.spent_usd
         return [r for c in cases if c.id in done for r in done[c.id]]
