@@ -36,7 +36,7 @@ from pydantic import (
 )
 
 from switchover.errors import ConfigError, UsageError
-from switchover.modelref import ModelRef, parse_model_ref
+from switchover.modelref import PLATFORMS, ModelRef, parse_model_ref
 
 __all__ = [
     "DEFAULT_CONFIG_NAME",
@@ -51,12 +51,15 @@ __all__ = [
     "find_config",
     "load_config",
     "parse_duration",
+    "serving_platform",
 ]
 
 DEFAULT_CONFIG_NAME = "switchover.toml"
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
 _UNIT_S = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+#: Platforms that host other vendors' models (with their own rules and model ids).
+_HOSTING_PLATFORMS = ("azure", "bedrock", "vertex")
 
 
 def parse_duration(text: str | float | int) -> float:
@@ -131,6 +134,37 @@ class UpstreamSettings(_Section):
                     "name the environment variable in api_key_env instead"
                 )
         return v
+
+    @field_validator("options")
+    @classmethod
+    def _known_platform(cls, v: dict[str, Any]) -> dict[str, Any]:
+        platform = v.get("platform")
+        if platform is not None and platform not in PLATFORMS:
+            raise ValueError(
+                f"options.platform: unknown platform {platform!r}; "
+                f"use one of: {', '.join(PLATFORMS)}"
+            )
+        return v
+
+    @property
+    def platform(self) -> str | None:
+        """The platform this upstream serves models on when it is not the vendor's own API:
+        ``options.platform``, else the provider's name (``azure``, ``azure-responses``: azure;
+        a ``bedrock...`` / ``vertex...`` provider); None = first-party."""
+        explicit = self.options.get("platform")
+        if explicit:
+            return str(explicit)
+        head = self.provider.split("-", 1)[0]
+        return head if head in _HOSTING_PLATFORMS else None
+
+
+def serving_platform(
+    ref: ModelRef, upstream: UpstreamSettings | None, default: str | None = None
+) -> str | None:
+    """The platform a model is called on, for the platform-scoped parameter rules: the ref's
+    ``@platform``, else the upstream's (:attr:`UpstreamSettings.platform`), else ``default``
+    (the migration's ``platform``); None = first-party / unknown."""
+    return ref.platform or (upstream.platform if upstream is not None else None) or default
 
 
 class EvalSettings(_Section):

@@ -255,3 +255,24 @@ def test_cross_checks_still_run_on_plain_validation() -> None:
         Config.model_validate({"migrations": [migration, migration]})
     with pytest.raises(ValidationError, match="no upstream named 'x'"):
         Config.model_validate({"migrations": [{**migration, "baseline_upstream": "x"}]})
+
+
+def test_upstream_platform_and_serving_platform() -> None:
+    from switchover.config import UpstreamSettings, serving_platform
+    from switchover.modelref import parse_model_ref
+
+    assert UpstreamSettings(provider="openai").platform is None
+    assert UpstreamSettings(provider="openai-compatible").platform is None
+    assert UpstreamSettings(provider="azure").platform == "azure"
+    assert UpstreamSettings(provider="azure-responses").platform == "azure"
+    tagged = UpstreamSettings(provider="anthropic", options={"platform": "bedrock"})
+    assert tagged.platform == "bedrock"
+    with pytest.raises(ValidationError, match="unknown platform 'aws'"):
+        UpstreamSettings(provider="anthropic", options={"platform": "aws"})
+    ref, bedrock_ref = parse_model_ref("anthropic:x"), parse_model_ref("anthropic:x@bedrock")
+    # the ref's platform, else the upstream's, else the migration's; None = first-party
+    assert serving_platform(bedrock_ref, UpstreamSettings(provider="azure"), "vertex") == "bedrock"
+    assert serving_platform(ref, UpstreamSettings(provider="azure"), "vertex") == "azure"
+    assert serving_platform(ref, UpstreamSettings(provider="anthropic"), "vertex") == "vertex"
+    assert serving_platform(ref, UpstreamSettings(provider="anthropic")) is None
+    assert serving_platform(ref, None) is None

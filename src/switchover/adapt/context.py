@@ -100,11 +100,14 @@ def platform_for(ref: str, entry: Any = None) -> str | None:
     return platform_of(ref) or (str(entry.platform) if entry is not None else None)
 
 
-def model_id_for(ref: str, catalog: Any) -> str:
-    """The id to send for a ref: provider prefix dropped; ``@bedrock`` / ``@vertex`` resolved
-    through the catalog to that platform's id, other ``@platform`` suffixes dropped."""
+def model_id_for(ref: str, catalog: Any, on: str | None = None) -> str:
+    """The id to send for a ref: provider prefix dropped; ``@bedrock`` / ``@vertex`` (or
+    ``on``, the platform it is called on, when the ref names none) resolved through the
+    catalog to that platform's id, other ``@platform`` suffixes dropped."""
     model, _ = split_provider(ref)
     base, platform = _split_platform(model)
+    if platform is None and on is not None and platform_of(ref) is None:
+        platform = on
     if platform not in ("bedrock", "vertex"):
         return base  # Azure and others address deployments/models by the plain name
     entry = _lookup(catalog, base, platform)
@@ -173,7 +176,7 @@ class Ctx:
         api = target_api or DEFAULT_API[provider]
         src_provider, src_entry = resolve_provider(source, catalog)
         return cls(
-            target=model_id_for(target, catalog),
+            target=model_id_for(target, catalog, platform),
             source=model_id_for(source, catalog),
             provider=provider,
             api=api,

@@ -54,14 +54,20 @@ def adapt_key(
     target_api: str | None,
     policy: str,
     canonical: str | None = None,
+    platform: str | None = None,
 ) -> str:
-    """Key of a cached adaptation: the original request, the target and the rules' version
-    (``canonical``: ``request.canonical_json()`` when known)."""
+    """Key of a cached adaptation: the original request, the target, the platform it is
+    called on (platform-scoped rules) and the rules' version (``canonical``:
+    ``request.canonical_json()`` when known). First-party keys (no platform) are those of
+    earlier releases."""
     from switchover._version import __version__
 
     text = canonical or request.canonical_json()
+    parts: list[Any] = [CACHE_VERSION, __version__, target, target_api, policy, text]
+    if platform is not None:
+        parts.append(platform)
     payload = json.dumps(
-        [CACHE_VERSION, __version__, target, target_api, policy, text],
+        parts,
         separators=(",", ":"),
         ensure_ascii=False,
     )

@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from switchover import _aio
 from switchover._version import __version__
 from switchover.chat import ChatResponse, Usage
-from switchover.config import Config, Migration, UpstreamSettings
+from switchover.config import Config, Migration, UpstreamSettings, serving_platform
 from switchover.errors import ConfigError, UsageError
 from switchover.evaluate.analysis import SequentialMonitor, build_report, compare, judge_spec
 from switchover.evaluate.cache import (
@@ -505,6 +505,7 @@ def plan_evaluation(cfg: Config, options: EvalOptions | None = None) -> EvalPlan
                     params=spec.params,
                     replay=replay_c,
                     policy=mig.adaptation,
+                    platform=serving_platform(parse_model_ref(spec.model), c_up, mig.platform),
                     limiter=limiter_for(c_name, c_up, model),
                     max_concurrency=c_up.max_concurrency,
                 )

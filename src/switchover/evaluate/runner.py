@@ -72,6 +72,7 @@ class Arm:
     replay: dict[str, ChatResponse] | None = None  # recorded answers by case id
     policy: Policy = "lenient"
     target_api: str | None = None
+    platform: str | None = None  # what the model is called on (platform-scoped rules)
     adapt: bool = True
     limiter: RateLimiter | None = None
     max_concurrency: int = 16
@@ -384,6 +385,7 @@ class Runner:
             target_api=arm.target_api,
             policy=arm.policy,
             canonical=self._canonical(request),
+            platform=arm.platform,
         )
 
     def _canonical(self, request: ChatRequest) -> str:
@@ -413,7 +415,13 @@ class Runner:
             self._note_warnings(hit.get("warnings", []))
             return ChatRequest.model_validate(hit["request"]), list(hit["changes"]), None
         try:
-            adapted = adapt(request, arm.model, target_api=arm.target_api, policy=arm.policy)
+            adapted = adapt(
+                request,
+                arm.model,
+                target_api=arm.target_api,
+                policy=arm.policy,
+                platform=arm.platform,
+            )
         except AdaptationError as exc:
             changes = [c.model_dump(mode="json") for c in exc.changes]
             return None, changes, ErrorInfo(type="AdaptationError", message=exc.message)

@@ -338,6 +338,7 @@ class Proxy:
                 source_api=call.api,
                 target_api=up.api or None,
                 policy=call.route.migration.adaptation,
+                platform=target.platform,
             )
         except AdaptationError as exc:
             raise CandidateFailed(exc, 400, _failed_adaptation(exc, up.api)) from None

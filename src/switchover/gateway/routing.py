@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from switchover.config import Config, Migration
+from switchover.config import Config, Migration, serving_platform
 from switchover.errors import ConfigError
+from switchover.modelref import ModelRef
 from switchover.rollout import (
     RolloutPlan,
     RolloutState,
@@ -41,10 +42,12 @@ USER_HEADER = "x-switchover-user"
 
 @dataclass(frozen=True)
 class Target:
-    """One arm: which configured upstream and which model id it is asked for."""
+    """One arm: which configured upstream and which model id it is asked for, and the
+    platform it is called on (platform-scoped rules; None = first-party / unknown)."""
 
     upstream: str
     model: str
+    platform: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,12 @@ def _upstream_for(cfg: Config, mig: Migration, index: int, key: str, provider: s
     )
 
 
+def _target(cfg: Config, mig: Migration, index: int, key: str, ref: ModelRef) -> Target:
+    upstream = _upstream_for(cfg, mig, index, key, ref.provider)
+    platform = serving_platform(ref, cfg.upstreams.get(upstream), mig.platform)
+    return Target(upstream, ref.model, platform)
+
+
 def build_routes(cfg: Config) -> RouteTable:
     """Routes for every migration in ``cfg`` (raises ConfigError naming the field)."""
     routes: list[MigrationRoute] = []
@@ -137,12 +146,8 @@ def build_routes(cfg: Config) -> RouteTable:
                 name=mig.name,
                 migration=mig,
                 plan=plan,
-                baseline=Target(
-                    _upstream_for(cfg, mig, i, "baseline_upstream", frm.provider), frm.model
-                ),
-                candidate=Target(
-                    _upstream_for(cfg, mig, i, "candidate_upstream", to.provider), to.model
-                ),
+                baseline=_target(cfg, mig, i, "baseline_upstream", frm),
+                candidate=_target(cfg, mig, i, "candidate_upstream", to),
                 names=names,
             )
         )
