@@ -37,7 +37,7 @@ class Reply:
     json: Any = None
     body: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
-    sse: list[bytes] | None = None  # complete SSE frames, written one chunk each
+    sse: list[bytes] | None = None  # complete SSE frames (or any byte chunks), one chunk each
     delay_s: float = 0.0  # before the status line
     chunk_delay_s: float = 0.0  # between SSE frames
     action: Literal["respond", "close", "reset"] = "respond"
@@ -115,7 +115,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self.send_response(reply.status)
         if reply.sse is not None:
-            self.send_header("Content-Type", "text/event-stream")
+            if not any(k.lower() == "content-type" for k in reply.headers):
+                self.send_header("Content-Type", "text/event-stream")
             self.send_header("Transfer-Encoding", "chunked")
             for k, v in reply.headers.items():
                 self.send_header(k, v)

@@ -13,6 +13,7 @@ decoder. They may override :meth:`HTTPProvider.parse_error` for their API's erro
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import json
 import logging
@@ -20,7 +21,7 @@ import os
 import random
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, Self
 
@@ -330,6 +331,11 @@ class HTTPProvider(Provider):
     def parse_error(self, body: Any, fallback: str) -> ErrorInfo:
         return parse_error_body(body, fallback)
 
+    def error_info(self, headers: httpx.Headers, body: Any, fallback: str) -> ErrorInfo:
+        """The fields of an HTTP error response (``parse_error`` of the body by default;
+        APIs that name the error in a header override this)."""
+        return self.parse_error(body, fallback)
+
     def stream_error(self, event_name: str | None, data: dict[str, Any]) -> ProviderError | None:
         """An error delivered inside the event stream, or None when ``data`` is an event."""
         if event_name == "error" or (
@@ -470,7 +476,7 @@ class HTTPProvider(Provider):
         except ValueError:
             body = text
         fallback = text.strip()[:500] or resp.reason_phrase or f"HTTP {resp.status_code}"
-        info = self.parse_error(body, fallback)
+        info = self.error_info(resp.headers, body, fallback)
         return error_from_response(
             resp.status_code,
             resp.headers,
@@ -588,33 +594,45 @@ class HTTPProvider(Provider):
     def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         return self._stream(request, _CallMeta())
 
+    def stream_headers(self, request: ChatRequest) -> dict[str, str]:
+        """The headers of a streaming request."""
+        return {**self.headers_for(request), "Accept": "text/event-stream"}
+
+    async def stream_items(
+        self, resp: httpx.Response, meta: _CallMeta
+    ) -> AsyncGenerator[tuple[str | None, dict[str, Any]], None]:
+        """The events of a streaming response as (event name, JSON object) pairs: SSE
+        ``data:`` lines up to ``[DONE]``. Providers with another framing override this."""
+        async for name, data in iter_sse_events(resp.aiter_lines()):
+            if meta.first_byte is None:
+                meta.first_byte = self._clock()
+            if data.strip() == DONE:
+                break
+            try:
+                obj = json.loads(data)
+            except ValueError as exc:
+                raise ProviderServerError(
+                    f"{self.name}: stream event is not JSON: {redact(data[:200])!r}",
+                    provider=self.name,
+                ) from exc
+            if isinstance(obj, dict):
+                yield name, obj
+
     async def _stream(self, request: ChatRequest, meta: _CallMeta) -> AsyncIterator[StreamEvent]:
         body = self.stream_body(self.encode(request))
         url = self.stream_url_for(request)
-        headers = {**self.headers_for(request), "Accept": "text/event-stream"}
+        headers = self.stream_headers(request)
         decoder = self.stream_decoder(request)
         resp = await self._open(url, body, headers, meta)
         try:
-            async for name, data in iter_sse_events(resp.aiter_lines()):
-                if meta.first_byte is None:
-                    meta.first_byte = self._clock()
-                if data.strip() == DONE:
-                    break
-                try:
-                    obj = json.loads(data)
-                except ValueError as exc:
-                    raise ProviderServerError(
-                        f"{self.name}: stream event is not JSON: {redact(data[:200])!r}",
-                        provider=self.name,
-                    ) from exc
-                if not isinstance(obj, dict):
-                    continue
-                err = self.stream_error(name, obj)
-                if err is not None:
-                    err.request_id = meta.request_id
-                    raise err
-                for ev in decoder.feed(name, obj):
-                    yield ev
+            async with contextlib.aclosing(self.stream_items(resp, meta)) as items:
+                async for name, obj in items:
+                    err = self.stream_error(name, obj)
+                    if err is not None:
+                        err.request_id = meta.request_id
+                        raise err
+                    for ev in decoder.feed(name, obj):
+                        yield ev
         except httpx.HTTPError as exc:
             raise self._read_error(exc) from exc
         finally:
