@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from switchover.config import UpstreamSettings
 from switchover.gateway import GatewayApp, create_gateway_app
 from switchover.gateway.records import Job, record_body
 from switchover.rollout import RequestRecord
@@ -36,15 +37,23 @@ async def _records(app: GatewayApp) -> list[RequestRecord]:
 
 @contextlib.asynccontextmanager
 async def _started(
-    sim_url: str, stage: dict[str, Any], to: str = "openai:gpt-5-mini", **mig: Any
+    sim_url: str,
+    stage: dict[str, Any],
+    to: str = "openai:gpt-5-mini",
+    *,
+    upstreams: dict[str, UpstreamSettings] | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    **mig: Any,
 ) -> AsyncIterator[tuple[GatewayApp, httpx.AsyncClient]]:
-    """A gateway whose migration was promoted into ``stage`` (no controller)."""
+    """A gateway whose migration was promoted into ``stage`` (no controller); ``upstreams``
+    replace or add configured upstreams, ``transport`` serves the decoded-path clients."""
     plan = fast_rollout(stages=[{**stage, "duration": "1h"}])
     cfg = make_config(sim_url, to=to, rollout=plan, **mig)
-    app = create_gateway_app(cfg, settings(controller=False))
+    cfg.upstreams.update(upstreams or {})
+    app = create_gateway_app(cfg, settings(controller=False), transport=transport)
     async with app.running():
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as c:
+        asgi = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=asgi, base_url="http://gw") as c:
             r = await c.post("/admin/migrations/support/promote", headers=ADMIN)
             assert r.status_code == 200, r.text
             yield app, c
