@@ -11,6 +11,7 @@ import struct
 import uuid
 import zlib
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from checks_anthropic_gemini import collect, core
@@ -716,3 +717,39 @@ async def test_registered_as_entry_point_with_platform_bedrock(wire: WireServer)
     await provider.aclose()
     upstream = UpstreamSettings(provider="bedrock", options={"region": "us-east-1"})
     assert upstream.platform == "bedrock"
+
+
+async def test_request_matches_the_official_sdk_bedrock_client(wire: WireServer) -> None:
+    """The official ``anthropic`` SDK's Bedrock client (API-key mode, no botocore needed)
+    and this provider send the same body to the same model path. They differ where both are
+    valid: the SDK leaves ``:`` unescaped in the path, and the installed SDK sends its own
+    ``anthropic_version`` (AWS documents ``bedrock-2023-05-31``)."""
+    sdk = pytest.importorskip("anthropic")
+    wire.queue(Reply(json=TOOL_BODY), Reply(json=TOOL_BODY))
+    client = sdk.AsyncAnthropicBedrock(
+        api_key=API_KEY, aws_region="us-east-1", base_url=wire.base_url, max_retries=0
+    )
+    await client.messages.create(
+        model=PROFILE,
+        max_tokens=256,
+        system="Be brief.",
+        messages=[{"role": "user", "content": "Weather in Paris?"}],
+        tools=[
+            {
+                "name": "get_weather",
+                "description": "Current weather for a city",
+                "input_schema": WEATHER.parameters,
+            }
+        ],
+    )
+    await client.close()
+    async with _provider(wire) as provider:
+        await provider.complete(_request(PROFILE, tools=[WEATHER]))
+    theirs, ours = wire.requests
+    assert unquote(theirs.raw_path) == unquote(ours.raw_path)
+    assert ours.raw_path == "/model/us.anthropic.claude-sonnet-4-5-20250929-v1%3A0/invoke"
+    assert theirs.headers["authorization"] == ours.headers["authorization"]
+    assert "anthropic_version" in theirs.json
+    theirs_body = {k: v for k, v in theirs.json.items() if k != "anthropic_version"}
+    ours_body = {k: v for k, v in ours.json.items() if k != "anthropic_version"}
+    assert theirs_body == ours_body
