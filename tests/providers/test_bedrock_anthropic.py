@@ -4,7 +4,6 @@ or SigV4 auth verified on the server, event-stream responses, x-amzn-ErrorType e
 
 from __future__ import annotations
 
-import base64
 import calendar
 import json
 import struct
@@ -163,26 +162,6 @@ def test_event_stream_ending_inside_a_message_is_an_error() -> None:
 
 
 # ------------------------------------------------------------------ Bedrock wire fixtures
-
-
-def _chunk(event: dict[str, Any]) -> bytes:
-    """One InvokeModelWithResponseStream ``chunk`` event carrying a Messages stream event."""
-    data = base64.b64encode(json.dumps(event).encode()).decode()
-    headers = {
-        ":event-type": "chunk",
-        ":content-type": "application/json",
-        ":message-type": "event",
-    }
-    return encode_message(headers, json.dumps({"bytes": data}).encode())
-
-
-def _exception(kind: str, message: str) -> bytes:
-    headers = {
-        ":exception-type": kind,
-        ":content-type": "application/json",
-        ":message-type": "exception",
-    }
-    return encode_message(headers, json.dumps({"message": message}).encode())
 
 
 TOOL_EVENTS: list[dict[str, Any]] = [
@@ -441,7 +420,7 @@ async def test_json_schema_goes_through_the_anthropic_codec(wire: WireServer) ->
 
 
 async def test_stream_decodes_the_event_stream_like_complete(wire: WireServer) -> None:
-    wire.queue(_stream_reply([_chunk(e) for e in TOOL_EVENTS]), Reply(json=TOOL_BODY))
+    wire.queue(_stream_reply([bd.encode_chunk(e) for e in TOOL_EVENTS]), Reply(json=TOOL_BODY))
     async with _provider(wire) as provider:
         streamed = await provider.complete_streaming(_request(tools=[WEATHER]))
         plain = await provider.complete(_request(tools=[WEATHER]))
@@ -461,7 +440,9 @@ async def test_stream_decodes_the_event_stream_like_complete(wire: WireServer) -
 
 
 async def test_stream_with_sigv4(wire: WireServer, sigv4_env: None) -> None:
-    verdicts = _sigv4_server(wire, "us-east-1", [_stream_reply([_chunk(e) for e in TOOL_EVENTS])])
+    verdicts = _sigv4_server(
+        wire, "us-east-1", [_stream_reply([bd.encode_chunk(e) for e in TOOL_EVENTS])]
+    )
     async with _provider(wire, api_key=None, now=lambda: NOW) as provider:
         resp = await provider.complete_streaming(_request())
     assert verdicts == [None]
@@ -484,7 +465,7 @@ async def test_exception_event_mid_stream_raises_typed_error(
     wire: WireServer, kind: str, exc: type[ProviderError], status: int
 ) -> None:
     message = "Too many tokens, please wait before trying again."
-    frames = [_chunk(e) for e in TOOL_EVENTS[:3]] + [_exception(kind, message)]
+    frames = [bd.encode_chunk(e) for e in TOOL_EVENTS[:3]] + [bd.encode_exception(kind, message)]
     wire.queue(_stream_reply(frames))
     seen: list[StreamEvent] = []
     async with _provider(wire) as provider:
@@ -500,9 +481,9 @@ async def test_exception_event_mid_stream_raises_typed_error(
 
 
 async def test_corrupted_frame_mid_stream_is_a_server_error(wire: WireServer) -> None:
-    bad = bytearray(_chunk(TOOL_EVENTS[1]))
+    bad = bytearray(bd.encode_chunk(TOOL_EVENTS[1]))
     bad[-6] ^= 0xFF  # inside the payload: the message CRC no longer matches
-    wire.queue(_stream_reply([_chunk(TOOL_EVENTS[0]), bytes(bad)], split=False))
+    wire.queue(_stream_reply([bd.encode_chunk(TOOL_EVENTS[0]), bytes(bad)], split=False))
     seen: list[StreamEvent] = []
     async with _provider(wire) as provider:
         with pytest.raises(ProviderServerError, match="malformed event stream"):
@@ -512,7 +493,7 @@ async def test_corrupted_frame_mid_stream_is_a_server_error(wire: WireServer) ->
 
 async def test_anthropic_error_event_inside_a_chunk(wire: WireServer) -> None:
     error = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
-    wire.queue(_stream_reply([_chunk(TOOL_EVENTS[0]), _chunk(error)]))
+    wire.queue(_stream_reply([bd.encode_chunk(TOOL_EVENTS[0]), bd.encode_chunk(error)]))
     async with _provider(wire) as provider:
         with pytest.raises(RateLimitError, match="Overloaded"):
             await provider.complete_streaming(_request())

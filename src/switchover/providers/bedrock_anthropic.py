@@ -51,7 +51,12 @@ from switchover.errors import (
     redact,
     register_secret,
 )
-from switchover.providers._eventstream import EventStreamError, Message, iter_messages
+from switchover.providers._eventstream import (
+    EventStreamError,
+    Message,
+    encode_message,
+    iter_messages,
+)
 from switchover.providers._http import ErrorInfo, _CallMeta, _redacted
 from switchover.providers._sigv4 import AwsCredentials, sign
 from switchover.providers.anthropic import AnthropicProvider, encode_request
@@ -61,6 +66,8 @@ __all__ = [
     "BEDROCK_ANTHROPIC_VERSION",
     "BedrockAnthropicProvider",
     "create_provider",
+    "encode_chunk",
+    "encode_exception",
 ]
 
 BEDROCK_ANTHROPIC_VERSION = "bedrock-2023-05-31"
@@ -299,6 +306,28 @@ class BedrockAnthropicProvider(AnthropicProvider):
                 provider=self.name,
                 request_id=meta.request_id,
             ) from exc
+
+
+def encode_chunk(event: dict[str, Any]) -> bytes:
+    """One ``chunk`` event-stream message carrying a Messages stream ``event``, as
+    InvokeModelWithResponseStream sends it (for servers and tests)."""
+    data = base64.b64encode(json.dumps(event, ensure_ascii=False).encode("utf-8")).decode()
+    headers = {
+        ":event-type": "chunk",
+        ":content-type": "application/json",
+        ":message-type": "event",
+    }
+    return encode_message(headers, json.dumps({"bytes": data}).encode("utf-8"))
+
+
+def encode_exception(kind: str, message: str) -> bytes:
+    """An ``exception`` event-stream message (``kind`` e.g. ``throttlingException``)."""
+    headers = {
+        ":exception-type": kind,
+        ":content-type": "application/json",
+        ":message-type": "exception",
+    }
+    return encode_message(headers, json.dumps({"message": message}).encode("utf-8"))
 
 
 def create_provider(
