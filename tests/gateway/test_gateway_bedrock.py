@@ -13,6 +13,8 @@ import pytest
 
 from switchover.chat import StreamEvent, Usage, fold_stream
 from switchover.config import UpstreamSettings
+from switchover.errors import AuthError
+from switchover.gateway.upstream import Upstream, missing_key_warnings
 from switchover.providers import anthropic as ac
 from switchover.providers._sse import parse_sse_text
 from switchover.providers.bedrock_anthropic import encode_chunk
@@ -114,3 +116,27 @@ async def test_anthropic_client_candidate_on_bedrock_claude(
         assert body["anthropic_version"] == "bedrock-2023-05-31"
         assert not {"model", "stream"} & set(body)
         assert body["messages"] == MESSAGES_REQUEST["messages"]
+
+
+async def test_start_up_warning_names_both_ways_to_authenticate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for var in ("AWS_BEARER_TOKEN_BEDROCK", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    settings = UpstreamSettings(provider="bedrock", options={"region": "us-east-1"})
+    bare = Upstream("claude-aws", settings)
+    (line,) = missing_key_warnings({"claude-aws": bare})
+    assert line.startswith(
+        "upstream 'claude-aws' (bedrock): AWS_BEARER_TOKEN_BEDROCK (or AWS_ACCESS_KEY_ID and "
+        "AWS_SECRET_ACCESS_KEY) is not set;"
+    )
+    with pytest.raises(AuthError) as info:
+        bare.require_key()
+    assert info.value.status == 503
+    await bare.aclose()
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAGATEWAYEXAMPLE01")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "gatewaySecretEXAMPLE/0123456789")
+    signed = Upstream("claude-aws", settings)
+    assert missing_key_warnings({"claude-aws": signed}) == []
+    signed.require_key()
+    await signed.aclose()

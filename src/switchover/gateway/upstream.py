@@ -116,7 +116,12 @@ class Upstream:
 
 def _missing_key_env(provider: Provider) -> str | None:
     """The environment variable ``provider`` needs but did not find, else None (keyless
-    providers such as the simulator or Ollama/vLLM presets, or a key that is set)."""
+    providers such as the simulator or Ollama/vLLM presets, or a key that is set). A provider
+    with several ways to authenticate (``bedrock``) names what is missing itself, in
+    ``missing_credentials``."""
+    if hasattr(provider, "missing_credentials"):
+        missing = provider.missing_credentials
+        return str(missing) if missing else None
     if getattr(provider, "has_key", True) or not getattr(provider, "_key_required", False):
         return None
     env = getattr(provider, "_key_env", None)

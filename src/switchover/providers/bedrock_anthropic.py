@@ -164,6 +164,14 @@ class BedrockAnthropicProvider(AnthropicProvider):
         """``"api_key"``, ``"sigv4"`` or ``"none"``."""
         return "api_key" if self.has_key else ("sigv4" if self.__credentials else "none")
 
+    @property
+    def missing_credentials(self) -> str | None:
+        """What to set when neither an API key nor SigV4 credentials were found, else None
+        (the gateway's start-up warning and 503 name it)."""
+        if self.auth_mode != "none":
+            return None
+        return f"{self._key_env} (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
+
     # -- URLs, headers, body ----------------------------------------------------------------
     def _model_path(self, request: ChatRequest) -> str:
         return f"{self.base_url}/model/{quote(request.model, safe='')}"
