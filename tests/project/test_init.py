@@ -168,7 +168,8 @@ def test_upstreams_per_platform(tmp_path: Path) -> None:
     assert first("openai", "azure") == "azure"
     assert first("anthropic", "anthropic") == "anthropic"
     assert first("google", "gemini-api") == "gemini"
-    assert first("anthropic", "bedrock") is None
+    assert first("anthropic", "bedrock") == "bedrock"
+    assert first("meta", "bedrock") is None
     assert first("mistral", "azure") is None
     plan = build_plan(tmp_path, TODAY, to=["gpt-6-luna"])
     text = render_toml(plan)
@@ -222,3 +223,22 @@ def test_bad_to_values_are_usage_errors(
     err = " ".join(capsys.readouterr().err.split())
     assert says in err
     assert "Traceback" not in err
+
+
+def test_claude_on_bedrock_gets_a_bedrock_upstream(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("M=anthropic.claude-3-5-sonnet-20240620-v1:0\n", "utf-8")
+    plan = build_plan(tmp_path, TODAY, to=["anthropic.claude-sonnet-4-5-20250929-v1:0"])
+    text = render_toml(plan)
+    assert "# auth: the Bedrock API key above, else AWS_ACCESS_KEY_ID" in text
+    path = tmp_path / "switchover.toml"
+    path.write_text(text, encoding="utf-8")
+    cfg = load_config(path)
+    up = cfg.upstreams["bedrock"]
+    assert (up.provider, up.api_key_env, up.options) == (
+        "bedrock",
+        "AWS_BEARER_TOKEN_BEDROCK",
+        {"region": "us-east-1"},
+    )
+    assert up.platform == "bedrock"
+    (mig,) = cfg.migrations
+    assert (mig.baseline_upstream, mig.candidate_upstream) == ("bedrock", "bedrock")

@@ -36,14 +36,24 @@ _API_KEY_ENV = {
     "anthropic": "ANTHROPIC_API_KEY",
     "gemini": "GEMINI_API_KEY",
     "azure": "AZURE_OPENAI_API_KEY",
+    "bedrock": "AWS_BEARER_TOKEN_BEDROCK",
+}
+#: extra lines under an upstream's table, for providers that need more than a key
+_UPSTREAM_NOTES = {
+    "bedrock": [
+        'options = { region = "us-east-1" }  # your AWS region (or drop it and set AWS_REGION)',
+        "# auth: the Bedrock API key above, else AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY",
+    ],
 }
 
 
 def upstream_provider(entry: ModelEntry) -> str | None:
-    """The registered provider that serves ``entry``, or None (Bedrock, Vertex, ... are not
-    built in: the upstream is left for the user to configure)."""
+    """The registered provider that serves ``entry``, or None (the upstream is then left
+    for the user to configure): Claude on Bedrock is ``bedrock``."""
     if entry.platform == "azure" and entry.provider == "openai":
         return "azure"
+    if entry.platform == "bedrock" and entry.provider == "anthropic":
+        return "bedrock"
     if entry.platform == "openai":
         return "openai"
     if entry.platform == "anthropic":
@@ -232,6 +242,7 @@ def render_toml(plan: InitPlan) -> str:
             f"[upstreams.{p}]",
             f"provider = {_q(p)}",
             f"api_key_env = {_q(_API_KEY_ENV[p])}",
+            *_UPSTREAM_NOTES.get(p, []),
         ]
     for m in plan.migrations:
         lines += [
