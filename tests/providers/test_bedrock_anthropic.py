@@ -734,3 +734,20 @@ async def test_request_matches_the_official_sdk_bedrock_client(wire: WireServer)
     theirs_body = {k: v for k, v in theirs.json.items() if k != "anthropic_version"}
     ours_body = {k: v for k, v in ours.json.items() if k != "anthropic_version"}
     assert theirs_body == ours_body
+
+
+async def test_other_events_are_skipped_and_error_messages_raise(wire: WireServer) -> None:
+    initial = encode_message({":message-type": "event", ":event-type": "initial-response"}, b"{}")
+    failure = encode_message(
+        {":message-type": "error", ":error-code": "InternalFailure", ":error-message": "boom"}
+    )
+    wire.queue(
+        _stream_reply([initial, *(bd.encode_chunk(e) for e in TOOL_EVENTS)]),
+        _stream_reply([initial, bd.encode_chunk(TOOL_EVENTS[0]), failure]),
+    )
+    async with _provider(wire) as provider:
+        resp = await provider.complete_streaming(_request())
+        assert resp.text == "Okay, let's check."
+        with pytest.raises(ProviderServerError, match=r"\(InternalFailure\): boom") as info:
+            await provider.complete_streaming(_request())
+    assert info.value.provider_message == "boom"
