@@ -78,7 +78,8 @@ def _no_network(request: pytest.FixtureRequest) -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _no_provider_keys(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
-    """Real keys in the developer's environment must never reach a test."""
+    """Real keys (and proxy settings) in the developer's environment must never reach a
+    test."""
     if "live" in request.keywords:
         return
     for var in (
@@ -90,5 +91,18 @@ def _no_provider_keys(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRe
         "OPENROUTER_API_KEY",
         "GROQ_API_KEY",
         "TOGETHER_API_KEY",
+        # Bedrock (API key, SigV4) and Vertex AI (access token)
+        "AWS_BEARER_TOKEN_BEDROCK",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "GOOGLE_OAUTH_ACCESS_TOKEN",
+        # loopback tests talk to loopback: a developer's proxy settings must not reroute them
+        # (the outbound-proxy tests set their own)
+        *(
+            v
+            for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+            for v in (name, name.lower())
+        ),
     ):
         monkeypatch.delenv(var, raising=False)
