@@ -55,6 +55,16 @@ FAILING_SCRIPT = (
     "active account selected.\\n')\n"
     "sys.exit(1)\n"
 )
+# What `gcloud auth print-access-token` writes to stderr before any `gcloud auth login`.
+GCLOUD_LOGGED_OUT = (
+    "import sys\n"
+    "sys.stderr.write('ERROR: (gcloud.auth.print-access-token) You do not currently have an "
+    "active account selected.\\nPlease run:\\n\\n  $ gcloud auth login\\n\\nto obtain new "
+    "credentials.\\n\\nIf you have already logged in with a different account, run:\\n\\n"
+    "  $ gcloud config set account ACCOUNT\\n\\nto select an already authenticated account "
+    "to use.\\n')\n"
+    "sys.exit(1)\n"
+)
 
 _ENV = (
     "GOOGLE_CLOUD_PROJECT",
@@ -528,6 +538,17 @@ async def test_failing_command_reports_its_error(tmp_path: Path) -> None:
         with pytest.raises(AuthError, match="You do not currently have an active account") as info:
             await provider.complete(claude_request())
     assert "exited with status 1" in str(info.value)
+
+
+async def test_failing_gcloud_reports_its_error_line_not_its_advice(tmp_path: Path) -> None:
+    settings = _settings(api_key=None, token_command=_command(tmp_path / "x", GCLOUD_LOGGED_OUT))
+    async with vx.VertexAnthropicProvider(settings) as provider:
+        with pytest.raises(AuthError) as info:
+            await provider.complete(claude_request())
+    assert str(info.value).endswith(
+        "exited with status 1: ERROR: (gcloud.auth.print-access-token) You do not currently "
+        "have an active account selected."
+    )
 
 
 async def test_token_never_shows_in_repr_or_errors(wire: WireServer, tmp_path: Path) -> None:

@@ -121,6 +121,15 @@ def _argv(command: Any) -> list[str]:
     )
 
 
+def _failure_line(stderr: str) -> str:
+    """The line of a failed command's stderr saying why: the first ``ERROR:`` line (gcloud
+    prints advice after it), else the last line."""
+    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    return next(
+        (ln for ln in lines if ln.startswith("ERROR:")), lines[-1] if lines else "no output"
+    )
+
+
 class TokenSource:
     """Where access tokens come from: a fixed token, or a command run when needed.
 
@@ -231,8 +240,7 @@ class TokenSource:
             ) from exc
         lines = [ln.strip() for ln in (done.stdout or "").splitlines() if ln.strip()]
         if done.returncode != 0 or not lines:
-            why = [ln.strip() for ln in (done.stderr or "").splitlines() if ln.strip()]
-            detail = redact(why[-1])[:300] if why else "no output"
+            detail = redact(_failure_line(done.stderr or ""))[:300]
             status = (
                 f"exited with status {done.returncode}" if done.returncode else "printed no token"
             )
