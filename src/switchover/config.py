@@ -140,10 +140,7 @@ class UpstreamSettings(_Section):
     def _known_platform(cls, v: dict[str, Any]) -> dict[str, Any]:
         platform = v.get("platform")
         if platform is not None and platform not in PLATFORMS:
-            raise ValueError(
-                f"options.platform: unknown platform {platform!r}; "
-                f"use one of: {', '.join(PLATFORMS)}"
-            )
+            raise ValueError(f"unknown platform {platform!r}; use one of: {', '.join(PLATFORMS)}")
         return v
 
     @property

@@ -276,3 +276,14 @@ def test_upstream_platform_and_serving_platform() -> None:
     assert serving_platform(ref, UpstreamSettings(provider="anthropic"), "vertex") == "vertex"
     assert serving_platform(ref, UpstreamSettings(provider="anthropic")) is None
     assert serving_platform(ref, None) is None
+
+
+def test_unknown_upstream_platform_names_the_file_line_and_the_platforms(tmp_path: Path) -> None:
+    text = GOOD.replace('provider = "sim"', 'provider = "sim"\noptions = { platform = "nonsense" }')
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text))
+    err = info.value
+    assert (err.field, err.line) == ("upstreams.sim.options", 10)
+    # the field is named once (not "options: options.platform: ..."), the known platforms listed
+    assert str(err).count("options") == 1
+    assert "unknown platform 'nonsense'; use one of: openai, anthropic" in str(err)
