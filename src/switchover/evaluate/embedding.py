@@ -225,8 +225,8 @@ class ProviderEmbedder:
     ``cached`` the texts answered from the store.
 
     ``spent_usd`` prices each call's input tokens (as reported, else estimated with
-    :func:`embedding_tokens`) at the catalog's price of ``price_model`` (default: the label);
-    ``unpriced`` says the catalog had no price. ``may_spend`` (set by the runner) is asked
+    :func:`embedding_tokens`) at the catalog's price of the model (``label``; nothing when
+    the catalog has no price). ``may_spend`` (set by the runner) is asked
     before a text goes to the API; when it says no, the callers get
     :class:`EmbeddingBudgetReached`."""
 
@@ -239,16 +239,13 @@ class ProviderEmbedder:
         label: str = "",
         batch_size: int | None = None,
         linger_s: float = 0.002,
-        price_model: str | None = None,
     ) -> None:
         self.provider = provider
         self.model = model
         self.upstream = upstream
         self.label = label or f"{provider.name}:{model}"
-        self.price_model = price_model or self.label
         self.pricer = Pricer()
         self.spent_usd = 0.0
-        self.unpriced = False
         self.may_spend: Callable[[], bool] | None = None
         self.batch_size = max(1, batch_size or provider.max_embed_batch)
         self.linger_s = linger_s
@@ -376,10 +373,8 @@ class ProviderEmbedder:
         self.calls += 1
         tokens = res.input_tokens or sum(embedding_tokens(t) for t in batch)
         self.input_tokens += tokens
-        cost = self.pricer.cost(self.price_model, Usage(input_tokens=tokens))
-        if cost is None:
-            self.unpriced = True
-        else:
+        cost = self.pricer.cost(self.label, Usage(input_tokens=tokens))
+        if cost is not None:
             self.spent_usd += cost
         store = self.cache.store if self.cache is not None else None
         if store is not None:

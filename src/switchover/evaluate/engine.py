@@ -403,8 +403,8 @@ def _estimate(
         est.embedding_model = embedder.label
     if isinstance(embedder, ProviderEmbedder):
         est.embedding_input_tokens = emb_tokens
-        c = pricer.cost(embedder.price_model, Usage(input_tokens=emb_tokens))
-        worst = pricer.cost(embedder.price_model, Usage(input_tokens=emb_max))
+        c = pricer.cost(embedder.label, Usage(input_tokens=emb_tokens))
+        worst = pricer.cost(embedder.label, Usage(input_tokens=emb_max))
         est.embedding_cost_usd = c
         if c is None or worst is None:
             unpriced.add(embedder.label)
