@@ -844,6 +844,18 @@ async def test_stream_error_chunk_raises(wire: WireServer) -> None:
     assert [e.type for e in seen] == ["start", "reasoning", "usage"]
 
 
+async def test_stream_error_body_is_redacted(wire: WireServer) -> None:
+    err = gc.error_body(400, f"API key {KEY} not valid.")
+    err["error"]["details"] = [{"reason": "API_KEY_INVALID", "metadata": {"key": KEY}}]
+    wire.queue(Reply(sse=[STREAM[0], f"data: {json.dumps(err)}\r\n\r\n".encode()]))
+    async with _provider(wire) as provider:
+        with pytest.raises(ProviderBadRequestError) as info:
+            await collect(lambda: provider.stream(_simple_request()), [])
+    assert KEY not in str(info.value)
+    assert KEY not in json.dumps(info.value.body)
+    assert info.value.body["error"]["status"] == "INVALID_ARGUMENT"
+
+
 @pytest.mark.parametrize(
     ("status", "message", "reason", "exc"),
     [

@@ -64,7 +64,7 @@ from switchover.errors import (
     redact,
 )
 from switchover.providers._embeddings import decode_gemini_embeddings, encode_gemini_embeddings
-from switchover.providers._http import HTTPProvider, StreamDecoderProtocol
+from switchover.providers._http import HTTPProvider, StreamDecoderProtocol, _redacted
 from switchover.providers._replay import ReplayLog, apply_replay, merge_extra, replay_of
 from switchover.providers._sse import format_sse
 from switchover.providers.base import Embeddings, ProviderSettings
@@ -982,6 +982,22 @@ def _retry_delay(body: Any) -> float | None:
     return None
 
 
+def google_stream_error(provider: str, data: dict[str, Any]) -> ProviderError:
+    """The error a Google-shaped stream event ``{"error": {"code", "message", "status"}}``
+    carries (Gemini API, Vertex AI); message and body redacted."""
+    err = data["error"]
+    message = redact(str(err.get("message", "stream error")))
+    cls = _GRPC_ERRORS.get(str(err.get("status")), ProviderServerError)
+    code = err.get("code")
+    return cls(
+        f"{provider} stream error: {message}",
+        provider=provider,
+        status=code if isinstance(code, int) else None,
+        provider_message=message,
+        body=_redacted(data),
+    )
+
+
 class GeminiProvider(HTTPProvider):
     """Async client for the Gemini API; key from ``GEMINI_API_KEY`` (or ``GOOGLE_API_KEY``)
     sent as ``x-goog-api-key``. ``settings.options["api_version"]`` picks v1beta (default)
@@ -1063,18 +1079,9 @@ class GeminiProvider(HTTPProvider):
         return err
 
     def stream_error(self, event_name: str | None, data: dict[str, Any]) -> ProviderError | None:
-        err = data.get("error")
-        if not isinstance(err, dict):
+        if not isinstance(data.get("error"), dict):
             return None
-        message = redact(str(err.get("message", "stream error")))
-        cls = _GRPC_ERRORS.get(str(err.get("status")), ProviderServerError)
-        return cls(
-            f"{self.name} stream error: {message}",
-            provider=self.name,
-            status=err.get("code") if isinstance(err.get("code"), int) else None,
-            provider_message=message,
-            body=data,
-        )
+        return google_stream_error(self.name, data)
 
 
 def create_provider(settings: ProviderSettings | None = None, **kwargs: Any) -> GeminiProvider:

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import logging
 import os
 import re
@@ -56,7 +55,6 @@ from switchover.errors import (
     AuthError,
     ConfigError,
     ProviderError,
-    ProviderServerError,
     RateLimitError,
     redact,
     register_secret,
@@ -64,7 +62,7 @@ from switchover.errors import (
 from switchover.providers._http import MAX_INLINE_RETRY_AFTER_S, HTTPProvider, _CallMeta
 from switchover.providers.anthropic import AnthropicProvider
 from switchover.providers.base import ProviderSettings
-from switchover.providers.gemini import _GRPC_ERRORS, GeminiProvider, _retry_delay
+from switchover.providers.gemini import GeminiProvider, _retry_delay, google_stream_error
 
 __all__ = [
     "DEFAULT_TOKEN_COMMAND",
@@ -441,17 +439,7 @@ class VertexAnthropicProvider(_VertexMixin, AnthropicProvider):
     def stream_error(self, event_name: str | None, data: dict[str, Any]) -> ProviderError | None:
         err = data.get("error")
         if isinstance(err, dict) and "status" in err and "type" not in err:
-            # a Google-shaped error ({"error": {"code", "message", "status"}}) mid-stream
-            message = redact(str(err.get("message", "stream error")))
-            cls = _GRPC_ERRORS.get(str(err.get("status")), ProviderServerError)
-            code = err.get("code")
-            return cls(
-                f"{self.name} stream error: {message}",
-                provider=self.name,
-                status=code if isinstance(code, int) else None,
-                provider_message=message,
-                body=json.loads(redact(json.dumps(data))),
-            )
+            return google_stream_error(self.name, data)  # Vertex's own error, mid-stream
         return super().stream_error(event_name, data)
 
 
