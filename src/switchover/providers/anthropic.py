@@ -65,6 +65,7 @@ __all__ = [
     "encode_request",
     "encode_response",
     "error_body",
+    "platform_body",
 ]
 
 API = "anthropic.messages"
@@ -935,6 +936,13 @@ class StreamEncoder:
 # --------------------------------------------------------------------------------------
 # client
 # --------------------------------------------------------------------------------------
+
+
+def platform_body(body: dict[str, Any], anthropic_version: str) -> dict[str, Any]:
+    """A Messages body as Claude on a cloud platform (Bedrock, Vertex AI) takes it: without
+    ``model`` (the URL names it), with ``anthropic_version`` in the body (not a header)."""
+    body.pop("model", None)
+    return {"anthropic_version": anthropic_version, **body}
 
 
 class AnthropicProvider(HTTPProvider):

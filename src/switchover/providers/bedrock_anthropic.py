@@ -59,7 +59,7 @@ from switchover.providers._eventstream import (
 )
 from switchover.providers._http import ErrorInfo, _CallMeta, _redacted
 from switchover.providers._sigv4 import AwsCredentials, sign
-from switchover.providers.anthropic import AnthropicProvider, encode_request
+from switchover.providers.anthropic import AnthropicProvider, encode_request, platform_body
 from switchover.providers.base import ProviderSettings
 
 __all__ = [
@@ -197,10 +197,9 @@ class BedrockAnthropicProvider(AnthropicProvider):
         return {"Authorization": f"Bearer {key}"} if key else {}
 
     def encode(self, request: ChatRequest) -> dict[str, Any]:
-        body = encode_request(request)
-        body.pop("model", None)
-        body.pop("stream", None)
-        return {"anthropic_version": self.anthropic_version, **body}
+        body = platform_body(encode_request(request), self.anthropic_version)
+        body.pop("stream", None)  # the URL says whether to stream
+        return body
 
     def stream_body(self, body: dict[str, Any]) -> dict[str, Any]:
         return body  # the URL says streaming; the body carries no flag

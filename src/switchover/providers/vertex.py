@@ -60,7 +60,7 @@ from switchover.errors import (
     register_secret,
 )
 from switchover.providers._http import MAX_INLINE_RETRY_AFTER_S, HTTPProvider, _CallMeta
-from switchover.providers.anthropic import AnthropicProvider
+from switchover.providers.anthropic import AnthropicProvider, platform_body
 from switchover.providers.base import ProviderSettings
 from switchover.providers.gemini import GeminiProvider, _retry_delay, google_stream_error
 
@@ -432,9 +432,7 @@ class VertexAnthropicProvider(_VertexMixin, AnthropicProvider):
         return self.model_url(request.model, "streamRawPredict")
 
     def encode(self, request: ChatRequest) -> dict[str, Any]:
-        body = super().encode(request)
-        body.pop("model", None)
-        return {"anthropic_version": self.anthropic_version, **body}
+        return platform_body(super().encode(request), self.anthropic_version)
 
     def stream_error(self, event_name: str | None, data: dict[str, Any]) -> ProviderError | None:
         err = data.get("error")
