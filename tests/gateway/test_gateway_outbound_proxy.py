@@ -392,3 +392,35 @@ async def test_https_upstream_through_connect_with_tls(
     assert handled == 3
     server.close()
     await server.wait_closed()
+
+
+async def test_a_silent_proxy_is_a_504_naming_it(
+    sim_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A proxy that accepts the connection but never answers CONNECT: the 504 says the
+    proxy was waited for, not only "upstream timed out"."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def silent(_r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+        held.append(w)
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    cfg = make_config(sim_url)
+    cfg.upstreams["sim"] = cfg.upstreams["sim"].model_copy(
+        update={"base_url": "https://127.0.0.1:9/v1", "timeout_s": 0.3}
+    )
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{port}")
+    try:
+        app = create_gateway_app(cfg, settings())
+        async with app.running():
+            (r,) = await _post(app)
+    finally:
+        for w in held:
+            w.close()
+        server.close()
+        await server.wait_closed()
+    assert r.status_code == 504
+    assert r.json()["error"]["message"] == (
+        f"upstream timed out: no connection through proxy 127.0.0.1:{port} within 0.3 s"
+    )

@@ -42,7 +42,8 @@ class UpstreamUnavailable(Exception):
 
 
 class UpstreamTimeout(Exception):
-    """No answer (or no next bytes of it) within the timeout."""
+    """No answer (or no next bytes of it) within the timeout (the message, when there is one,
+    says what was waited for)."""
 
 
 class ProxyRefused(UpstreamUnavailable):
@@ -242,8 +243,11 @@ class H1Pool:
         except BaseException as exc:
             if writer is not None:
                 writer.close()
-            if isinstance(exc, TimeoutError):
-                raise UpstreamTimeout from None
+            if isinstance(exc, TimeoutError):  # a silent proxy, or TLS through the tunnel
+                raise UpstreamTimeout(
+                    f"no connection through proxy {proxy.display} "
+                    f"within {self.connect_timeout_s:g} s"
+                ) from None
             if isinstance(exc, OSError):  # ssl.SSLError included: TLS inside the tunnel
                 what = exc.strerror or str(exc) or type(exc).__name__
                 raise UpstreamUnavailable(f"through proxy {proxy.display}: {what}") from None

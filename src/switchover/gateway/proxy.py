@@ -266,10 +266,9 @@ class Proxy:
             headers += [(h.encode(), v.encode("latin-1")) for h, v in fwd]
         try:
             resp = await up.pool.request(b"POST", path, headers, body)
-        except UpstreamTimeout:
-            return await self._upstream_failed(
-                call, arm, target, t0, send, 504, "upstream timed out"
-            )
+        except UpstreamTimeout as exc:
+            msg = f"upstream timed out: {exc}" if exc.args else "upstream timed out"
+            return await self._upstream_failed(call, arm, target, t0, send, 504, msg)
         except UpstreamUnavailable as exc:
             msg = f"upstream unreachable: {exc}"
             return await self._upstream_failed(call, arm, target, t0, send, 502, msg)
