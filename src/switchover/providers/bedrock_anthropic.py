@@ -149,6 +149,7 @@ class BedrockAnthropicProvider(AnthropicProvider):
                 raise _no_region("SigV4 signing")
         if not settings.base_url:
             self.base_url = f"https://bedrock-runtime.{self.region}.amazonaws.com"
+        self._host = httpx.URL(self.base_url).netloc.decode("ascii")  # signed as sent
         self.anthropic_version = str(opts.get("anthropic_version") or BEDROCK_ANTHROPIC_VERSION)
 
     def __repr__(self) -> str:
@@ -207,14 +208,13 @@ class BedrockAnthropicProvider(AnthropicProvider):
     async def _attempt(
         self, url: str, payload: bytes, headers: dict[str, str], meta: _CallMeta
     ) -> httpx.Response | tuple[ProviderError, float | None]:
-        creds = self.__credentials
-        if creds is not None and not self.has_key:
-            assert self.region is not None
-            host = httpx.URL(url).netloc.decode("ascii")
+        creds = self.__credentials  # None with an API key
+        if creds is not None:
+            assert self.region is not None  # __init__ requires one with credentials
             headers = sign(
                 "POST",
                 url,
-                {**headers, "host": host},
+                {**headers, "host": self._host},
                 payload,
                 credentials=creds,
                 region=self.region,

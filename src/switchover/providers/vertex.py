@@ -300,6 +300,11 @@ class _VertexMixin(HTTPProvider):
         self.api_version = str(opts.get("api_version") or "v1")
         if not settings.base_url:
             self.base_url = vertex_host(location)
+        self._models_url = (
+            f"{self.base_url}/{self.api_version}/projects/{quote(self.project, safe='')}"
+            f"/locations/{location}/publishers/{self.publisher}/models/"
+        )
+        self._publisher_prefix = f"publishers/{self.publisher}/models/"
         command = opts.get("token_command", DEFAULT_TOKEN_COMMAND)
         self.tokens = TokenSource(
             provider=self.name,
@@ -320,13 +325,8 @@ class _VertexMixin(HTTPProvider):
 
     def model_url(self, model: str, method: str) -> str:
         """``{host}/{version}/projects/P/locations/L/publishers/X/models/M:method``."""
-        prefix = f"publishers/{self.publisher}/models/"
-        name = model.removeprefix(prefix).removeprefix("models/")
-        return (
-            f"{self.base_url}/{self.api_version}/projects/{quote(self.project, safe='')}"
-            f"/locations/{self.location}/publishers/{self.publisher}"
-            f"/models/{quote(name, safe='@')}:{method}"
-        )
+        name = model.removeprefix(self._publisher_prefix).removeprefix("models/")
+        return f"{self._models_url}{quote(name, safe='@')}:{method}"
 
     def auth_headers(self, key: str | None) -> dict[str, str]:
         return {}  # the bearer token is added per request (it may be refreshed)
