@@ -780,13 +780,12 @@ def write_reports(
     # rendering (and importing the renderers) allocates enough to set off full collections,
     # each of which would re-scan every case of a large report
     with relaxed_gc():
-        from switchover.report import render_html, render_json, render_junit, render_markdown
+        from switchover.report import render_html, render_junit, render_markdown
         from switchover.report.json import report_json_bytes
 
-        renderers: dict[str, Callable[[EvalReport], str]] = {
+        renderers: dict[str, Callable[[EvalReport], str]] = {  # json: bytes, below
             "html": render_html,
             "md": render_markdown,
-            "json": render_json,
             "junit": render_junit,
         }
         for fmt in formats:
