@@ -645,6 +645,18 @@ async def test_no_credentials_is_an_auth_error_naming_both_ways() -> None:
     assert "AWS_ACCESS_KEY_ID" in info.value.hint
 
 
+async def test_no_credentials_hint_names_the_upstreams_key_variable() -> None:
+    settings = ProviderSettings(api_key_env="TEAM_BEDROCK_KEY", options={"region": "us-east-1"})
+    async with bd.BedrockAnthropicProvider(settings) as provider:
+        assert provider.missing_credentials is not None
+        assert provider.missing_credentials.startswith("TEAM_BEDROCK_KEY ")
+        with pytest.raises(AuthError) as info:
+            await provider.complete(_request())
+    assert info.value.hint is not None
+    assert info.value.hint.startswith("Set TEAM_BEDROCK_KEY (an Amazon Bedrock API key), or ")
+    assert "AWS_BEARER_TOKEN_BEDROCK" not in info.value.hint
+
+
 async def test_region_and_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", API_KEY)
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")

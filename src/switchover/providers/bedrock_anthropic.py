@@ -188,7 +188,7 @@ class BedrockAnthropicProvider(AnthropicProvider):
             raise AuthError(
                 f"no credentials for provider {self.name!r}",
                 provider=self.name,
-                hint="Set AWS_BEARER_TOKEN_BEDROCK (an Amazon Bedrock API key), or "
+                hint=f"Set {self._key_env} (an Amazon Bedrock API key), or "
                 "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for "
                 "temporary credentials).",
             )
