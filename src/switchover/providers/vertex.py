@@ -151,7 +151,6 @@ class TokenSource:
         self.__token: str | None = static
         self._fetched_at: float | None = None
         self._lock = asyncio.Lock()
-        self.runs = 0  # how many times the command ran (for tests and diagnostics)
 
     def __repr__(self) -> str:
         if self.is_static:
@@ -214,7 +213,6 @@ class TokenSource:
                 hint="Install the gcloud CLI (or set options.token_command to a command "
                 "printing a token). " + _login_hint(self.static_env),
             )
-        self.runs += 1
         try:
             done = await asyncio.to_thread(
                 subprocess.run,
