@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from switchover.chat import ChatRequest
-from switchover.config import load_config
+from switchover.config import UpstreamSettings, load_config
 from switchover.errors import (
     AuthError,
     ConfigError,
@@ -328,3 +328,23 @@ async def test_config_errors(tmp_path: Path, make_plan: Callable[..., Path]) -> 
         plan_evaluation(
             load_config(path), EvalOptions(store_url="sqlite://:memory:", stratify_by="colour")
         )
+
+
+async def test_judge_or_embeddings_without_an_upstream_name_the_setting(
+    tmp_path: Path, make_plan: Callable[..., Path]
+) -> None:
+    cfg = load_config(make_plan(tmp_path, n=3))
+    cfg.upstreams["other"] = UpstreamSettings(provider="sim")  # two upstreams, no openai one
+    cfg.migrations[0].baseline_upstream = cfg.migrations[0].candidate_upstream = "sim"
+    for options, setting in [
+        (EvalOptions(judge="openai:gpt-4.1"), "eval.judge / --judge"),
+        (EvalOptions(embeddings="openai:text-embedding-3-small"), "eval.embeddings"),
+    ]:
+        options.store_url = "sqlite://:memory:"
+        with pytest.raises(ConfigError) as info:
+            plan_evaluation(cfg, options)
+        assert setting in info.value.message
+        assert info.value.hint is not None
+        # the hint says what to add, not to set the migration's baseline/candidate upstream
+        assert '[upstreams.openai] with provider = "openai"' in info.value.hint
+        assert "configured upstream (sim, other)" in info.value.hint

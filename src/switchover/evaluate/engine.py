@@ -192,11 +192,16 @@ def _where(cfg: Config) -> str | None:
 
 
 def _upstream_for(
-    cfg: Config, model: str, explicit: str | None, prefer: str | None = None
+    cfg: Config,
+    model: str,
+    explicit: str | None,
+    prefer: str | None = None,
+    setting: str | None = None,
 ) -> tuple[str, UpstreamSettings]:
     """The upstream serving ``model``: ``explicit``, else one named like the model ref's
     provider, else the only one of that provider (``prefer`` breaks ties), else the only
-    upstream; a ``sim:`` model with no sim upstream gets a default in-process simulator."""
+    upstream; a ``sim:`` model with no sim upstream gets a default in-process simulator.
+    ``setting``: where a judge's or embedding model was named, for the error."""
     if explicit is not None:
         if explicit not in cfg.upstreams:
             raise ConfigError(
@@ -219,6 +224,14 @@ def _upstream_for(
         return name, cfg.upstreams[name]
     if ref.provider == "sim":
         return "sim", UpstreamSettings(provider="sim")
+    if setting is not None:
+        p = ref.provider or "NAME"
+        raise ConfigError(
+            f"no upstream for {model} ({setting})",
+            path=_where(cfg),
+            hint=f'Add [upstreams.{p}] with provider = "{p}" to switchover.toml, or name a '
+            "model of a configured upstream (" + (", ".join(cfg.upstreams) or "none") + ").",
+        )
     raise ConfigError(
         f"no upstream for {model}",
         path=_where(cfg),
@@ -513,7 +526,9 @@ def plan_evaluation(cfg: Config, options: EvalOptions | None = None) -> EvalPlan
         judge_model = options.judge if options.judge is not None else ev.judge
         judge = None
         if judge_model:
-            j_name, j_up = _upstream_for(cfg, judge_model, None, prefer=mig.candidate_upstream)
+            j_name, j_up = _upstream_for(
+                cfg, judge_model, None, mig.candidate_upstream, "eval.judge / --judge"
+            )
             rubric = Rubric(criteria=DEFAULT_RUBRIC.criteria, instructions=ev.rubric or "")
             judge = Judge(provider_for(j_name, j_up), _bare(judge_model), rubric)
         embeddings = options.embeddings if options.embeddings is not None else ev.embeddings
@@ -521,7 +536,9 @@ def plan_evaluation(cfg: Config, options: EvalOptions | None = None) -> EvalPlan
         if embeddings:
 
             def embedding_upstream(ref: str) -> tuple[str, Provider]:
-                e_name, e_up = _upstream_for(cfg, ref, None, prefer=mig.candidate_upstream)
+                e_name, e_up = _upstream_for(
+                    cfg, ref, None, mig.candidate_upstream, "eval.embeddings / --embeddings"
+                )
                 return _upstream_key(e_name, e_up), provider_for(e_name, e_up)
 
             similarity = build_similarity(embeddings, embedding_upstream)
