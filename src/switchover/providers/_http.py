@@ -55,6 +55,7 @@ __all__ = [
     "check_base_url",
     "error_from_response",
     "parse_retry_after",
+    "recast",
 ]
 
 log = logging.getLogger("switchover.providers")
@@ -201,6 +202,18 @@ def error_from_response(
     if status == 408:
         return ProviderTimeoutError(text, **kw)
     return ProviderBadRequestError(text, param=info.param, code=info.code, **kw)
+
+
+_ERROR_FIELDS = ("provider", "status", "provider_message", "request_id", "body")
+
+
+def recast(
+    err: ProviderError, cls: type[ProviderError], *, hint: str | None = None
+) -> ProviderError:
+    """``err`` as another class of the error tree (an API whose status says one thing and
+    whose error type another), its message, status, request id and body kept."""
+    kept = {name: getattr(err, name) for name in _ERROR_FIELDS}
+    return cls(str(err), hint=hint, **kept)
 
 
 def _redacted(body: Any) -> Any:

@@ -57,7 +57,7 @@ from switchover.providers._eventstream import (
     encode_message,
     iter_messages,
 )
-from switchover.providers._http import ErrorInfo, _CallMeta, _redacted
+from switchover.providers._http import ErrorInfo, _CallMeta, _redacted, recast
 from switchover.providers._sigv4 import AwsCredentials, sign
 from switchover.providers.anthropic import AnthropicProvider, encode_request, platform_body
 from switchover.providers.base import ProviderSettings
@@ -232,16 +232,9 @@ class BedrockAnthropicProvider(AnthropicProvider):
 
     def _error_for(self, resp: httpx.Response, raw: bytes) -> ProviderError:
         err = super()._error_for(resp, raw)
-        if not (isinstance(err, ProviderBadRequestError) and err.code in _SERVER_SIDE):
-            return err
-        return ProviderServerError(
-            str(err),
-            provider=self.name,
-            status=err.status,
-            provider_message=err.provider_message,
-            request_id=err.request_id,
-            body=err.body,
-        )
+        if isinstance(err, ProviderBadRequestError) and err.code in _SERVER_SIDE:
+            return recast(err, ProviderServerError)
+        return err
 
     def _stream_exception(
         self, kind: str, message: str, data: Any, meta: _CallMeta

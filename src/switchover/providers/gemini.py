@@ -64,7 +64,7 @@ from switchover.errors import (
     redact,
 )
 from switchover.providers._embeddings import decode_gemini_embeddings, encode_gemini_embeddings
-from switchover.providers._http import HTTPProvider, StreamDecoderProtocol, _redacted
+from switchover.providers._http import HTTPProvider, StreamDecoderProtocol, _redacted, recast
 from switchover.providers._replay import ReplayLog, apply_replay, merge_extra, replay_of
 from switchover.providers._sse import format_sse
 from switchover.providers.base import Embeddings, ProviderSettings
@@ -1065,15 +1065,7 @@ class GeminiProvider(HTTPProvider):
         err = super()._error_for(resp, raw)
         reasons = {str(d.get("reason")) for d in _details(err.body)}
         if "API_KEY_INVALID" in reasons and not isinstance(err, AuthError):
-            return AuthError(
-                str(err),
-                provider=err.provider,
-                status=err.status,
-                provider_message=err.provider_message,
-                request_id=err.request_id,
-                body=err.body,
-                hint="Check GEMINI_API_KEY (or GOOGLE_API_KEY).",
-            )
+            return recast(err, AuthError, hint="Check GEMINI_API_KEY (or GOOGLE_API_KEY).")
         if isinstance(err, RateLimitError) and err.retry_after is None:
             err.retry_after = _retry_delay(err.body)
         return err
