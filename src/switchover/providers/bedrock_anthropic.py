@@ -57,7 +57,7 @@ from switchover.providers._eventstream import (
     encode_message,
     iter_messages,
 )
-from switchover.providers._http import ErrorInfo, _CallMeta, _redacted, recast
+from switchover.providers._http import ErrorInfo, HTTPProvider, _CallMeta, _redacted, recast
 from switchover.providers._sigv4 import AwsCredentials, sign
 from switchover.providers.anthropic import AnthropicProvider, encode_request, platform_body
 from switchover.providers.base import ProviderSettings
@@ -118,6 +118,7 @@ class BedrockAnthropicProvider(AnthropicProvider):
     default_base_url: ClassVar[str | None] = None
     default_key_env: ClassVar[str | None] = "AWS_BEARER_TOKEN_BEDROCK"
     request_id_headers: ClassVar[tuple[str, ...]] = ("x-amzn-requestid",)
+    key_required: ClassVar[bool] = False  # SigV4 credentials may stand in for a key
 
     def __init__(self, settings: ProviderSettings | None = None, **kwargs: Any) -> None:
         settings = settings or ProviderSettings()
@@ -136,7 +137,6 @@ class BedrockAnthropicProvider(AnthropicProvider):
             )
         if region is None and not settings.base_url:
             raise _no_region("the endpoint URL")
-        kwargs.setdefault("key_required", False)  # SigV4 credentials may stand in for a key
         super().__init__(settings, **kwargs)
         self.region: str | None = str(region) if region else None
         self.__credentials = None if self.has_key else AwsCredentials.from_env()
@@ -194,8 +194,7 @@ class BedrockAnthropicProvider(AnthropicProvider):
             )
         return super()._require_key()
 
-    def auth_headers(self, key: str | None) -> dict[str, str]:
-        return {"Authorization": f"Bearer {key}"} if key else {}
+    auth_headers = HTTPProvider.auth_headers  # a Bedrock API key is a Bearer token
 
     def encode(self, request: ChatRequest) -> dict[str, Any]:
         body = platform_body(encode_request(request), self.anthropic_version)
