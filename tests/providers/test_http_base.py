@@ -14,6 +14,7 @@ from wire_server import Reply, SleepRecorder, WireServer
 from switchover.chat import ChatRequest, ChatResponse, Message, StreamEvent
 from switchover.errors import (
     AuthError,
+    ConfigError,
     ModelNotFoundError,
     ModelRetiredError,
     ProviderBadRequestError,
@@ -506,3 +507,21 @@ async def test_retired_model_detection(
             await p.complete(REQ)
     assert isinstance(ei.value, ModelRetiredError) is retired
     assert ei.value.provider_message == message
+
+
+def test_socks_proxy_without_socksio_is_a_clear_config_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """httpx needs the optional socksio package for a socks5:// proxy and raised an
+    ImportError (a traceback) when the client was made; it is a user error with a hint."""
+    try:
+        import socksio  # noqa: F401
+
+        pytest.skip("socksio is installed: socks proxies work")
+    except ImportError:
+        pass
+    monkeypatch.setenv("ALL_PROXY", "socks5://127.0.0.1:1080")
+    with pytest.raises(ConfigError) as info:
+        ToyProvider(ProviderSettings(base_url="https://api.example.test", api_key=KEY))
+    assert "httpx[socks]" in (info.value.hint or "")
+    assert "ALL_PROXY" in str(info.value)

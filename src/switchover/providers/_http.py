@@ -283,11 +283,18 @@ class HTTPProvider(Provider):
         self._clock = clock
         self._now = now
         self._semaphore = asyncio.Semaphore(max(1, self.settings.max_concurrency))
-        self._client = httpx.AsyncClient(
-            transport=transport,
-            timeout=httpx.Timeout(self.settings.timeout_s),
-            follow_redirects=False,
-        )
+        try:
+            self._client = httpx.AsyncClient(
+                transport=transport,
+                timeout=httpx.Timeout(self.settings.timeout_s),
+                follow_redirects=False,
+            )
+        except ImportError as exc:  # a socks5:// proxy in the environment needs socksio
+            raise ConfigError(
+                f"the proxy in the environment needs a package that is not installed ({exc})",
+                field="HTTPS_PROXY / HTTP_PROXY / ALL_PROXY",
+                hint="Install it with: pip install 'httpx[socks]', or use an http:// proxy.",
+            ) from None
 
     # -- identity -------------------------------------------------------------------------
     def __repr__(self) -> str:
