@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -44,6 +45,8 @@ def test_no_go_writes_reports(tmp_path: Path, make_plan: Callable[..., Path]) ->
     report = json.loads(again.stdout)
     assert any("resumed run" in w for w in report["warnings"])
     assert (tmp_path / "o2" / "bot-eval.md").is_file()
+    # only the console command freezes its objects for the exit; in-process, nothing stays
+    assert gc.get_freeze_count() == 0
 
 
 def test_go_and_dry_run_and_adhoc(

@@ -8,7 +8,7 @@ import sys
 import typer
 
 from switchover._version import __version__
-from switchover.cli._output import err_console, print_error
+from switchover.cli._output import err_console, print_error, process
 from switchover.errors import EXIT_ERROR, SwitchoverError
 
 __all__ = ["app", "main"]
@@ -103,6 +103,7 @@ def _interrupted() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: user errors are printed, never shown as tracebacks."""
     args = sys.argv[1:] if argv is None else argv
+    process.console = True
     only = _command_in(args)
     _load_commands(only)
     try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import sys
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from switchover import _aio
-from switchover.cli._output import console, err_console, print_json
+from switchover.cli._output import console, err_console, freeze_for_exit, print_json
 from switchover.config import Config, Migration, load_config
 from switchover.errors import UsageError
 from switchover.evaluate.engine import (
@@ -292,7 +291,7 @@ def register(app: typer.Typer) -> None:
         report = _run(plan)
         # the report lives until this process exits: keep full collections from re-scanning
         # its objects (a second or more at 10,000 cases) while the reports are written
-        gc.freeze()
+        freeze_for_exit()
         base = cfg.path.parent if cfg.path else Path.cwd()
         out_dir = out or base / cfg.project.reports_dir
         paths = write_reports(report, out_dir, formats, f"{plan.migration.name}-eval")
