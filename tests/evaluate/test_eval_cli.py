@@ -177,3 +177,26 @@ def test_status_spinner_while_reading_datasets(
     assert res.exit_code == 0, res.output
     assert "reading " in buf.getvalue()
     assert "planning the run" in buf.getvalue()
+
+
+def test_missing_credentials_are_named_before_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], make_plan: Callable[..., Path]
+) -> None:
+    """A user learns from the estimate (and --dry-run) that an upstream has no key, not
+    from the first failed call."""
+    plan = make_plan(tmp_path, n=3)
+    text = plan.read_text().replace(
+        '[upstreams.sim]\nprovider = "sim"',
+        '[upstreams.real]\nprovider = "openai"\napi_key_env = "TEAM_OPENAI_KEY"\n\n'
+        '[upstreams.sim]\nprovider = "sim"',
+    )
+    plan.write_text(
+        text.replace(
+            'to = "openai:gpt-6-luna"', 'to = "openai:gpt-6-luna"\ncandidate_upstream = "real"'
+        )
+    )
+    code, out = _run_main(["eval", "-c", str(plan), "--dry-run"], capsys)
+    assert code == 0, out
+    flat = " ".join(out.split())
+    assert "warning: upstream 'real' (openai): TEAM_OPENAI_KEY is not set" in flat
+    assert "upstream 'sim'" not in flat

@@ -33,8 +33,8 @@ err_console = Console(stderr=True, highlight=False, width=_width())
 
 class _Process:
     """What kind of process the CLI runs in: ``console`` is set by the console-script
-    entry point (``switchover.cli.app.main``), not when a test or another program invokes
-    the typer app in-process."""
+    entry point (``switchover.cli.app.main()`` reading ``sys.argv``), not when a test or
+    another program invokes the typer app, or ``main(argv)``, in-process."""
 
     console = False
 

@@ -103,7 +103,8 @@ def _interrupted() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: user errors are printed, never shown as tracebacks."""
     args = sys.argv[1:] if argv is None else argv
-    process.console = True
+    # the process ends with the command only when run as the program (argv from sys.argv)
+    process.console = argv is None
     only = _command_in(args)
     _load_commands(only)
     try:

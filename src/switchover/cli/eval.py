@@ -99,6 +99,8 @@ def _print_estimate(plan: EvalPlan, max_cost: float | None) -> None:
         console.print(f"semantic_similarity: embeddings by {label}{how}", soft_wrap=True)
     if max_cost is not None:
         console.print(f"budget: --max-cost ${max_cost:.2f} (the run stops cleanly when reached)")
+    for w in plan.credential_warnings:
+        console.print(f"[yellow]warning:[/] {w}", soft_wrap=True)
     console.print(f"[dim]run id {plan.run_id} (a re-run resumes it)[/]")
 
 

@@ -173,6 +173,9 @@ class EvalPlan:
     providers: list[Provider] = field(default_factory=list)  # created here, closed by execute
     stats: RunStats | None = None  # filled by execute
     similarity: SemanticSimilarity | None = None  # the optional semantic_similarity metric
+    #: upstreams whose credentials are missing (their live calls will fail), shown before
+    #: the run and kept among the report's warnings
+    credential_warnings: list[str] = field(default_factory=list)
 
     async def aclose(self) -> None:
         for p in self.providers:
@@ -563,6 +566,13 @@ def plan_evaluation(cfg: Config, options: EvalOptions | None = None) -> EvalPlan
             baseline_replayed=arms[0].replay is not None,
             recorded=sum(c.baseline_response is not None for c in cases),
         )
+    credentials = [
+        f"upstream {name!r} ({p.name}): {p.missing_credentials} is not set; its calls will "
+        "fail (answers already cached or recorded are still used)"
+        for name, p in made.items()
+        if p.missing_credentials
+    ]
+    warnings += credentials
     if any(isinstance(a.provider, Provider) and a.provider.name == "sim" for a in arms):
         warnings.append(
             "simulated upstreams: answers come from switchover's simulator, not a model"
@@ -625,6 +635,7 @@ def plan_evaluation(cfg: Config, options: EvalOptions | None = None) -> EvalPlan
         options=options,
         providers=providers,
         similarity=similarity,
+        credential_warnings=credentials,
     )
 
 

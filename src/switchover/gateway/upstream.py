@@ -64,7 +64,7 @@ class Upstream:
         self.base_url: str = str(base or "")
         self.timeout_s = settings.timeout_s
         self._headers: list[tuple[bytes, bytes]] | None = None
-        self.missing_key_env: str | None = _missing_key_env(self.provider)
+        self.missing_key_env: str | None = self.provider.missing_credentials
         self.pool = H1Pool(self.base_url or "http://127.0.0.1", timeout_s=settings.timeout_s)
 
     def __repr__(self) -> str:
@@ -112,20 +112,6 @@ class Upstream:
     async def aclose(self) -> None:
         await self.pool.aclose()
         await self.provider.aclose()
-
-
-def _missing_key_env(provider: Provider) -> str | None:
-    """The environment variable ``provider`` needs but did not find, else None (keyless
-    providers such as the simulator or Ollama/vLLM presets, or a key that is set). A provider
-    with several ways to authenticate (``bedrock``) names what is missing itself, in
-    ``missing_credentials``."""
-    if hasattr(provider, "missing_credentials"):
-        missing = provider.missing_credentials
-        return str(missing) if missing else None
-    if getattr(provider, "has_key", True) or not getattr(provider, "_key_required", False):
-        return None
-    env = getattr(provider, "_key_env", None)
-    return str(env) if env else "api_key"
 
 
 def missing_key_warnings(upstreams: dict[str, Upstream]) -> list[str]:

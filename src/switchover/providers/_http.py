@@ -310,6 +310,12 @@ class HTTPProvider(Provider):
     def has_key(self) -> bool:
         return bool(self.__key)
 
+    @property
+    def missing_credentials(self) -> str | None:
+        if self.__key is not None or not self._key_required:
+            return None
+        return self._key_env or "api_key"
+
     def _require_key(self) -> str | None:
         if self.__key is None and self._key_required:
             where = f"the {self._key_env} environment variable" if self._key_env else "api_key"

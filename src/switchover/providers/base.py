@@ -76,6 +76,13 @@ class Provider(abc.ABC):
     #: the most texts :meth:`embed` sends in one call (longer lists are split)
     max_embed_batch: int = 256
 
+    @property
+    def missing_credentials(self) -> str | None:
+        """What this provider needs to authenticate and did not find (names of settings or
+        environment variables, never values), else None: keyless providers, or a key that
+        is set. Checked before a run or at gateway start-up, so users learn it up front."""
+        return None
+
     @abc.abstractmethod
     async def complete(self, request: ChatRequest) -> ChatResponse:
         """Send ``request`` and return the whole response (with latency measured)."""
