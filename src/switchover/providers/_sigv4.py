@@ -33,6 +33,7 @@ __all__ = [
     "authorization",
     "canonical_request",
     "canonical_uri",
+    "credential_scope",
     "parse_authorization",
     "sign",
     "signature",
@@ -135,6 +136,11 @@ def canonical_request(
     return text, signed
 
 
+def credential_scope(date: str, region: str, service: str) -> str:
+    """``YYYYMMDD/region/service/aws4_request`` for an ``x-amz-date`` value ``date``."""
+    return f"{date[:8]}/{region}/{service}/aws4_request"
+
+
 def signature(
     method: str,
     url: str,
@@ -149,7 +155,7 @@ def signature(
 ) -> tuple[str, str]:
     """The hex signature and the signed header list; ``date`` is the ``x-amz-date`` value."""
     creq, signed = canonical_request(method, url, headers, payload, double_encode=double_encode)
-    scope = f"{date[:8]}/{region}/{service}/aws4_request"
+    scope = credential_scope(date, region, service)
     to_sign = "\n".join([ALGORITHM, date, scope, _sha256(creq.encode("utf-8"))])
     key = _hmac(("AWS4" + secret_access_key).encode("utf-8"), date[:8])
     for part in (region, service, "aws4_request"):
@@ -180,7 +186,7 @@ def authorization(
         service=service,
         date=date,
     )
-    scope = f"{date[:8]}/{region}/{service}/aws4_request"
+    scope = credential_scope(date, region, service)
     return (
         f"{ALGORITHM} Credential={credentials.access_key_id}/{scope}, "
         f"SignedHeaders={signed}, Signature={sig}"
